@@ -52,7 +52,9 @@ ListenFds &ListenFds::operator=(ListenFds &&other) noexcept {
   return *this;
 }
 
-ListenFds::~ListenFds() { close_remaining(); }
+ListenFds::~ListenFds() {
+  close_remaining();
+}
 
 std::optional<int> ListenFds::take(std::string_view name) {
   for (Entry &e : entries_) {

@@ -140,9 +140,8 @@ std::shared_ptr<spdlog::logger> g_logger;
 std::atomic<Target> g_target{Target::kNone};
 
 Status bad_level(std::string_view level) {
-  return Status(PVPD_E_INVAL,
-                "unknown log level '" + std::string(level) +
-                    "' (expected trace, debug, info, warn, error, critical or off)");
+  return Status(PVPD_E_INVAL, "unknown log level '" + std::string(level) +
+                                  "' (expected trace, debug, info, warn, error, critical or off)");
 }
 
 Result<std::shared_ptr<spdlog::sinks::sink>> make_fd_sink(int fd, bool owned, bool prefix) {
@@ -178,8 +177,7 @@ Result<std::shared_ptr<spdlog::sinks::sink>> make_sink(const Options &opts, Targ
     }
     const int fd = ::open(opts.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
-      return Status(PVPD_E_IO,
-                    "cannot open log file '" + opts.file + "': " + std::strerror(errno));
+      return Status(PVPD_E_IO, "cannot open log file '" + opts.file + "': " + std::strerror(errno));
     }
     target = Target::kFile;
     return make_fd_sink(fd, true, false);
@@ -192,13 +190,20 @@ Result<std::shared_ptr<spdlog::sinks::sink>> make_sink(const Options &opts, Targ
 
 std::optional<spdlog::level::level_enum> parse_level(std::string_view level) {
   using spdlog::level::level_enum;
-  if (level == "trace") return level_enum::trace;
-  if (level == "debug") return level_enum::debug;
-  if (level == "info") return level_enum::info;
-  if (level == "warn" || level == "warning") return level_enum::warn;
-  if (level == "error" || level == "err") return level_enum::err;
-  if (level == "critical") return level_enum::critical;
-  if (level == "off") return level_enum::off;
+  if (level == "trace")
+    return level_enum::trace;
+  if (level == "debug")
+    return level_enum::debug;
+  if (level == "info")
+    return level_enum::info;
+  if (level == "warn" || level == "warning")
+    return level_enum::warn;
+  if (level == "error" || level == "err")
+    return level_enum::err;
+  if (level == "critical")
+    return level_enum::critical;
+  if (level == "off")
+    return level_enum::off;
   return std::nullopt;
 }
 
@@ -246,7 +251,9 @@ Status set_level(std::string_view level) {
   return Status::ok();
 }
 
-Target current_target() { return g_target.load(std::memory_order_relaxed); }
+Target current_target() {
+  return g_target.load(std::memory_order_relaxed);
+}
 
 std::string_view target_name(Target target) {
   switch (target) {
@@ -285,9 +292,13 @@ ScopedFields::ScopedFields(const Fields *fields) noexcept : previous_(t_fields) 
   t_fields = fields;
 }
 
-ScopedFields::~ScopedFields() { t_fields = previous_; }
+ScopedFields::~ScopedFields() {
+  t_fields = previous_;
+}
 
-const Fields *current_fields() noexcept { return t_fields; }
+const Fields *current_fields() noexcept {
+  return t_fields;
+}
 
 void append_field_prefix(const Fields *fields, std::string &out) {
   if (fields == nullptr) {

@@ -34,7 +34,7 @@
 namespace pvpd::logging {
 
 struct Options {
-  std::string level = "info";  // trace|debug|info|warn|error|critical|off
+  std::string level = "info";   // trace|debug|info|warn|error|critical|off
   std::string target = "auto";  // auto|journal|stderr|file
   std::string file;             // required when target == "file"
 };
@@ -60,7 +60,7 @@ std::string_view target_name(Target target);
 // (`{.plugin = "websocket", .conn = id}`) without -Wmissing-field-initializers.
 struct Fields {
   std::string_view plugin{}, instance{}, session{};
-  uint64_t conn = 0;  // 0 = no connection
+  uint64_t conn = 0;              // 0 = no connection
   std::string_view message_id{};  // 32 hex digits, see systemd/message_ids.h
 };
 

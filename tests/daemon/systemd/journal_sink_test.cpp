@@ -54,10 +54,10 @@ TEST(JournalSink, StructuredFields) {
   logger.info("after scope");
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0],
-            (std::vector<std::string>{
-                "MESSAGE=refused\nsecond line", "PRIORITY=3", "SYSLOG_IDENTIFIER=pvpd",
-                "PVPD_PLUGIN=websocket", "PVPD_INSTANCE=ws1", "PVPD_SESSION=s-42", "PVPD_CONN=7",
-                "MESSAGE_ID=" + std::string(message_ids::kPluginRefused)}));
+            (std::vector<std::string>{"MESSAGE=refused\nsecond line", "PRIORITY=3",
+                                      "SYSLOG_IDENTIFIER=pvpd", "PVPD_PLUGIN=websocket",
+                                      "PVPD_INSTANCE=ws1", "PVPD_SESSION=s-42", "PVPD_CONN=7",
+                                      "MESSAGE_ID=" + std::string(message_ids::kPluginRefused)}));
   EXPECT_EQ(entries[1].size(), 3u);
 }
 
@@ -78,9 +78,9 @@ TEST(JournalSink, SourceLocationBecomesCodeFields) {
   spdlog::logger logger("t", capturing_sink(entries));
   logger.log(spdlog::source_loc{"x.cpp", 12, "fn"}, spdlog::level::critical, "boom");
   ASSERT_EQ(entries.size(), 1u);
-  EXPECT_EQ(entries[0], (std::vector<std::string>{"MESSAGE=boom", "PRIORITY=2",
-                                                  "SYSLOG_IDENTIFIER=pvpd", "CODE_FILE=x.cpp",
-                                                  "CODE_LINE=12", "CODE_FUNC=fn"}));
+  EXPECT_EQ(entries[0],
+            (std::vector<std::string>{"MESSAGE=boom", "PRIORITY=2", "SYSLOG_IDENTIFIER=pvpd",
+                                      "CODE_FILE=x.cpp", "CODE_LINE=12", "CODE_FUNC=fn"}));
 }
 
 TEST(JournalSink, FailedSendFallsBackToStderrWithoutThrowing) {

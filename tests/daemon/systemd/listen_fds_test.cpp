@@ -71,7 +71,8 @@ std::string run_in_child(const std::function<std::string()> &body) {
 std::string install_fds(const char *pid_value, const char *names) {
   int a[2];
   int b[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM, 0, a) != 0 || ::socketpair(AF_UNIX, SOCK_STREAM, 0, b) != 0) {
+  if (::socketpair(AF_UNIX, SOCK_STREAM, 0, a) != 0 ||
+      ::socketpair(AF_UNIX, SOCK_STREAM, 0, b) != 0) {
     return "socketpair failed";
   }
   // Lift everything above 3..4 first so the dup2s below cannot clobber a pair end.
@@ -101,15 +102,18 @@ std::string install_fds(const char *pid_value, const char *names) {
   return "";
 }
 
-bool is_open(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
-bool is_cloexec(int fd) { return (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0; }
+bool is_open(int fd) {
+  return ::fcntl(fd, F_GETFD) >= 0;
+}
+bool is_cloexec(int fd) {
+  return (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0;
+}
 
-#define CHILD_CHECK(cond)                                        \
-  do {                                                           \
-    if (!(cond)) {                                               \
-      return std::string("line ") + std::to_string(__LINE__) + \
-             ": check failed: " #cond;                           \
-    }                                                            \
+#define CHILD_CHECK(cond)                                                                \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
+      return std::string("line ") + std::to_string(__LINE__) + ": check failed: " #cond; \
+    }                                                                                    \
   } while (0)
 
 TEST(ListenFds, TakesNamedFdsOnce) {
@@ -160,17 +164,18 @@ TEST(ListenFds, DestructorClosesUntakenFds) {
 }
 
 TEST(ListenFds, MissingNamesAreUnknown) {
-  EXPECT_EQ(run_in_child([]() -> std::string {
-              if (auto err = install_fds(nullptr, nullptr); !err.empty()) {
-                return err;
-              }
-              ListenFds fds = ListenFds::from_environment();
-              CHILD_CHECK((fds.remaining_names() == std::vector<std::string>{"unknown", "unknown"}));
-              CHILD_CHECK(fds.take("unknown") == 3);
-              CHILD_CHECK(fds.take("unknown") == 4);
-              return "";
-            }),
-            "");
+  EXPECT_EQ(
+      run_in_child([]() -> std::string {
+        if (auto err = install_fds(nullptr, nullptr); !err.empty()) {
+          return err;
+        }
+        ListenFds fds = ListenFds::from_environment();
+        CHILD_CHECK((fds.remaining_names() == std::vector<std::string>{"unknown", "unknown"}));
+        CHILD_CHECK(fds.take("unknown") == 3);
+        CHILD_CHECK(fds.take("unknown") == 4);
+        return "";
+      }),
+      "");
 }
 
 TEST(ListenFds, IgnoresFdsMeantForAnotherProcess) {

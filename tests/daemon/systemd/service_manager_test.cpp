@@ -61,8 +61,8 @@ TEST_P(ServiceManagerTest, ReloadingCarriesMonotonicUsec) {
   // Also close to clock_gettime as read independently of the helper.
   struct timespec ts {};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  const uint64_t now = static_cast<uint64_t>(ts.tv_sec) * 1000000u +
-                       static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+  const uint64_t now =
+      static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
   EXPECT_LE(now - usec, 5'000'000u);
 }
 
@@ -165,9 +165,9 @@ TEST(FakeServiceManager, RecordsDatagrams) {
   sm.reloading("reloading");
   sm.watchdog();
   sm.stopping("bye");
-  EXPECT_EQ(fake.messages, (std::vector<std::string>{"READY=1\nSTATUS=up",
-                                                     "RELOADING=1\nSTATUS=reloading",
-                                                     "WATCHDOG=1", "STOPPING=1\nSTATUS=bye"}));
+  EXPECT_EQ(fake.messages,
+            (std::vector<std::string>{"READY=1\nSTATUS=up", "RELOADING=1\nSTATUS=reloading",
+                                      "WATCHDOG=1", "STOPPING=1\nSTATUS=bye"}));
   EXPECT_EQ(fake.watchdog_pings, 1);
 }
 
