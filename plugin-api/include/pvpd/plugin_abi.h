@@ -159,8 +159,8 @@ typedef struct pvpd_conn_info {
 #define PVPD_MSG_REPLAY 0x2u    /* part of a history/resume replay, not a live message */
 
 /* A routed message: the canonical JSON envelope plus pre-parsed header fields, so transports
- * can route and filter without parsing JSON. BORROWED for the call; the strings point into
- * `envelope`. To keep the bytes beyond the call, take a reference with buf_ref. */
+ * can route and filter without parsing JSON. BORROWED for the call, strings included. To keep
+ * the bytes beyond the call, take a reference to `envelope` with buf_ref. */
 typedef struct pvpd_msg_view {
   uint32_t struct_size;
   uint32_t flags; /* PVPD_MSG_* */

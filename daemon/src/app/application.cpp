@@ -1,0 +1,231 @@
+#include "app/application.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "app/core.h"
+#include "app/plugin_manager.h"
+#include "cli/exit_codes.h"
+#include "config/loader.h"
+#include "plugin_host/plugin_catalog.h"
+#include "systemd/listen_fds.h"
+#include "systemd/message_ids.h"
+#include "systemd/service_manager.h"
+#include "util/logging.h"
+
+namespace pvpd::app {
+namespace {
+
+CoreOptions core_options_from(const config::Config &cfg) {
+  CoreOptions o;
+  o.inbound_queue_limit = cfg.daemon.inbound_queue_limit;
+  o.max_message_bytes = cfg.daemon.max_message_bytes;
+  o.stall_warn = std::chrono::milliseconds(cfg.daemon.stall_warn_ms);
+  o.blocking_threads = cfg.daemon.blocking_threads;
+  o.credentials_dir = cfg.daemon.credentials_dir;
+  return o;
+}
+
+logging::Options logging_options_from(const config::Config &cfg, const cli::Options &cli) {
+  logging::Options o;
+  o.level = cli.log_level.value_or(cfg.daemon.log_level);
+  o.target = cli.log_target.value_or(cfg.daemon.log_target);
+  o.file = cfg.daemon.log_file;
+  return o;
+}
+
+// systemd.exec(5): programs that do not use select() should raise the soft fd limit
+// themselves rather than rely on LimitNOFILE=.
+void raise_fd_limit() {
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+void print_diagnostics(const std::vector<config::Diagnostic> &diags) {
+  for (const auto &d : diags) {
+    std::cerr << d.format() << "\n";
+  }
+}
+
+class Daemon {
+ public:
+  Daemon(const cli::Options &cli, config::Config cfg, plugin_host::PluginCatalog &catalog)
+      : cli_(cli),
+        cfg_(std::move(cfg)),
+        catalog_(catalog),
+        core_(core_options_from(cfg_)),
+        plugins_(core_, catalog_),
+        notifier_(systemd::make_service_manager()),
+        signals_(core_.io(), SIGHUP, SIGTERM, SIGINT),
+        watchdog_(core_.io()) {}
+
+  int run() {
+    core_.set_listen_fds(std::make_shared<systemd::ListenFds>(systemd::ListenFds::from_environment()));
+    Status st = plugins_.start_all(cfg_);
+    if (!st) {
+      spdlog::critical("startup failed: {}", st.message());
+      notifier_->status("startup failed: " + st.message());
+      core_.join_blocking_pool();
+      return cli::kExitFailure;
+    }
+    wait_signal();
+    start_watchdog();
+    std::string status = fmt::format("running: {} plugin instance(s)", plugins_.instances().size());
+    notifier_->ready(status);
+    logging::Fields f;
+    f.message_id = systemd::message_ids::kStarted;
+    logging::log(spdlog::level::info, f, "pvpd " + status);
+    core_.io().run();
+    core_.join_blocking_pool();
+    logging::flush();
+    return exit_code_;
+  }
+
+ private:
+  void wait_signal() {
+    signals_.async_wait([this](const boost::system::error_code &ec, int signo) {
+      if (ec) {
+        return;
+      }
+      if (signo == SIGHUP) {
+        reload();
+        wait_signal();
+      } else {
+        shutdown(signo);
+      }
+    });
+  }
+
+  void start_watchdog() {
+    auto interval = notifier_->watchdog_interval();
+    if (!interval) {
+      return;
+    }
+    // Ping at half the interval (sd_watchdog_enabled(3)); a wedged core thread stops pinging.
+    watchdog_period_ = std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2);
+    if (watchdog_period_.count() <= 0) {
+      watchdog_period_ = std::chrono::milliseconds(1);
+    }
+    arm_watchdog();
+  }
+  void arm_watchdog() {
+    notifier_->watchdog();
+    watchdog_.expires_after(watchdog_period_);
+    watchdog_.async_wait([this](const boost::system::error_code &ec) {
+      if (!ec && !stopping_) {
+        arm_watchdog();
+      }
+    });
+  }
+
+  void reload() {
+    notifier_->reloading("reloading configuration");
+    spdlog::info("SIGHUP: reloading {}", cli_.config_path);
+    config::LoadResult result =
+        config::load_file(cli_.config_path, catalog_, config::process_env());
+    if (!result.ok()) {
+      size_t errors = 0;
+      for (const auto &d : result.diagnostics) {
+        errors += d.severity == config::Severity::kError ? 1 : 0;
+        spdlog::error("{}", d.format());
+      }
+      std::string status = fmt::format("reload failed: {} error(s); keeping the running "
+                                        "configuration", errors);
+      logging::Fields f;
+      f.message_id = systemd::message_ids::kReloadFailed;
+      logging::log(spdlog::level::err, f, status);
+      notifier_->ready(status);
+      return;
+    }
+    config::Config next = std::move(*result.config);
+    config::ConfigDiff diff = config::diff(cfg_, next);
+    for (const auto &key : diff.restart_only_changes) {
+      spdlog::warn("{} changed; takes effect after restart", key);
+    }
+    Status log_st = logging::init(logging_options_from(next, cli_));
+    if (!log_st) {
+      spdlog::error("logging: {}", log_st.message());
+    }
+    core_.set_options(core_options_from(next));
+    std::string summary;
+    Status st = plugins_.apply(next, &summary);
+    cfg_ = std::move(next);
+    std::string status = "reloaded: " + summary;
+    if (!st) {
+      status += " (" + st.message() + ")";
+    }
+    logging::Fields f;
+    f.message_id = systemd::message_ids::kReloaded;
+    logging::log(st ? spdlog::level::info : spdlog::level::err, f, status);
+    notifier_->ready(status);
+  }
+
+  void shutdown(int signo) {
+    if (stopping_) {
+      return;
+    }
+    stopping_ = true;
+    notifier_->stopping("stopping");
+    logging::Fields f;
+    f.message_id = systemd::message_ids::kStopping;
+    logging::log(spdlog::level::info, f,
+                 fmt::format("received {}, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM"));
+    signals_.cancel();
+    watchdog_.cancel();
+    core_.close_all_connections(PVPD_CLOSE_SHUTDOWN);
+    plugins_.stop_all();
+    core_.io().stop();
+    exit_code_ = cli::kExitOk;
+  }
+
+  const cli::Options &cli_;
+  config::Config cfg_;
+  plugin_host::PluginCatalog &catalog_;
+  Core core_;
+  PluginManager plugins_;
+  std::unique_ptr<systemd::ServiceManager> notifier_;
+  asio::signal_set signals_;
+  asio::steady_timer watchdog_;
+  std::chrono::milliseconds watchdog_period_{0};
+  bool stopping_ = false;
+  int exit_code_ = cli::kExitOk;
+};
+
+}  // namespace
+
+int run_daemon(const cli::Options &options) {
+  plugin_host::PluginCatalog catalog;
+  config::LoadResult result = config::load_file(options.config_path, catalog, config::process_env());
+  if (!result.ok()) {
+    print_diagnostics(result.diagnostics);
+    return cli::kExitConfig;
+  }
+  print_diagnostics(result.diagnostics);  // warnings only at this point
+  config::Config cfg = std::move(*result.config);
+  Status log_st = logging::init(logging_options_from(cfg, options));
+  if (!log_st) {
+    std::cerr << "pvpd: logging: " << log_st.message() << "\n";
+    return cli::kExitConfig;
+  }
+  raise_fd_limit();
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.daemon.state_dir, ec);
+  if (ec) {
+    spdlog::critical("cannot create state_dir {}: {}", cfg.daemon.state_dir, ec.message());
+    return cli::kExitFailure;
+  }
+  ::chmod(cfg.daemon.state_dir.c_str(), 0750);
+  Daemon daemon(options, std::move(cfg), catalog);
+  return daemon.run();
+}
+
+}  // namespace pvpd::app

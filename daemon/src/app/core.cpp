@@ -1,0 +1,206 @@
+#include "app/core.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "plugin_host/plugin_instance.h"
+#include "systemd/listen_fds.h"
+
+namespace pvpd::app {
+namespace {
+std::string to_string(pvpd_str s) {
+  return s.len == 0 || s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len);
+}
+}  // namespace
+
+Core::Core(CoreOptions options)
+    : options_(std::move(options)),
+      inbound_limit_(options_.inbound_queue_limit),
+      max_message_bytes_(options_.max_message_bytes),
+      pool_(std::make_unique<asio::thread_pool>(options_.blocking_threads)),
+      bus_(connections_),
+      router_(connections_, bus_, session::RouterOptions{options_.max_message_bytes}) {}
+
+Core::~Core() { join_blocking_pool(); }
+
+void Core::set_options(const CoreOptions &options) {
+  size_t threads = options_.blocking_threads;
+  options_ = options;
+  options_.blocking_threads = threads;  // the pool size is fixed for the process lifetime
+  inbound_limit_.store(options.inbound_queue_limit);
+  max_message_bytes_.store(options.max_message_bytes);
+  router_.set_options(session::RouterOptions{options.max_message_bytes});
+}
+
+void Core::join_blocking_pool() {
+  if (pool_) {
+    pool_->join();
+  }
+}
+
+pvpd_status Core::conn_open(plugin_host::PluginInstance &owner, const pvpd_conn_info &info,
+                            pvpd_conn_id *out) {
+  bus::Connection conn;
+  conn.id = bus::ConnectionTable::allocate_id();
+  conn.endpoint = &owner;
+  // Fields beyond the caller's struct_size read as empty (ABI rule for older plugins).
+  auto has = [&](size_t offset, size_t size) { return offset + size <= info.struct_size; };
+  conn.flags = info.flags;
+  if (has(offsetof(pvpd_conn_info, transport), sizeof(pvpd_str))) {
+    conn.transport = to_string(info.transport);
+  }
+  if (has(offsetof(pvpd_conn_info, peer), sizeof(pvpd_str))) {
+    conn.peer = to_string(info.peer);
+  }
+  if (has(offsetof(pvpd_conn_info, credential), sizeof(pvpd_str))) {
+    conn.credential = to_string(info.credential);
+  }
+  if (has(offsetof(pvpd_conn_info, tls_peer_subject), sizeof(pvpd_str))) {
+    conn.tls_peer_subject = to_string(info.tls_peer_subject);
+  }
+  *out = conn.id;
+  asio::post(io_, [this, inst = owner.shared_from_this(), conn = std::move(conn)]() mutable {
+    if (!inst->accepting_calls()) {
+      return;
+    }
+    ++counters_.connections_opened;
+    connections_.add(std::move(conn));
+  });
+  return PVPD_OK;
+}
+
+pvpd_status Core::conn_inbound(plugin_host::PluginInstance &owner, pvpd_conn_id conn,
+                               std::string_view json) {
+  if (json.size() > max_message_bytes_.load(std::memory_order_relaxed)) {
+    // Refused before it is copied: the router answers with a precise error on the core thread.
+    std::string detail = "message of " + std::to_string(json.size()) +
+                         " bytes exceeds the limit of " + std::to_string(max_message_bytes_) +
+                         " bytes";
+    asio::post(io_, [this, inst = owner.shared_from_this(), conn, detail] {
+      ++counters_.inbound_too_big;
+      bus::Connection *c = connections_.find(conn);
+      if (c != nullptr && c->endpoint == inst.get()) {
+        router_.reject(conn, "INVALID_MESSAGE", detail);
+      }
+    });
+    return PVPD_E_TOOBIG;
+  }
+  size_t pending = pending_inbound_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  bool pause = pending > inbound_limit_.load(std::memory_order_relaxed);
+  asio::post(io_, [this, inst = owner.shared_from_this(), conn, data = std::string(json), pause] {
+    pending_inbound_.fetch_sub(1, std::memory_order_acq_rel);
+    ++counters_.inbound_frames;
+    bus::Connection *c = connections_.find(conn);
+    // A connection id belongs to the instance that opened it; anything else is ignored.
+    if (c != nullptr && c->endpoint == inst.get()) {
+      if (pause && !c->reads_paused) {
+        c->reads_paused = true;
+        ++counters_.inbound_paused;
+        paused_.push_back(conn);
+      }
+      router_.on_inbound(conn, data);
+    }
+    resume_paused_if_drained();
+  });
+  return pause ? PVPD_E_AGAIN : PVPD_OK;
+}
+
+void Core::resume_paused_if_drained() {
+  if (paused_.empty() || pending_inbound_.load() > inbound_limit_.load() / 2) {
+    return;
+  }
+  std::vector<pvpd_conn_id> resume;
+  resume.swap(paused_);
+  for (pvpd_conn_id id : resume) {
+    bus::Connection *c = connections_.find(id);
+    if (c != nullptr && c->reads_paused) {
+      c->reads_paused = false;
+      c->endpoint->flow(id, 1);
+    }
+  }
+}
+
+pvpd_status Core::conn_closed(plugin_host::PluginInstance &owner, pvpd_conn_id conn,
+                              int32_t /*reason*/) {
+  asio::post(io_, [this, inst = owner.shared_from_this(), conn] {
+    bus::Connection *c = connections_.find(conn);
+    if (c == nullptr || c->endpoint != inst.get()) {
+      return;
+    }
+    close_on_core(conn);
+  });
+  return PVPD_OK;
+}
+
+void Core::close_on_core(pvpd_conn_id conn) {
+  router_.on_closed(conn);
+  if (connections_.remove(conn)) {
+    ++counters_.connections_closed;
+  }
+}
+
+pvpd_status Core::conn_pressure(plugin_host::PluginInstance &owner, pvpd_conn_id conn,
+                                uint32_t level) {
+  asio::post(io_, [this, inst = owner.shared_from_this(), conn, level] {
+    bus::Connection *c = connections_.find(conn);
+    if (c != nullptr && c->endpoint == inst.get()) {
+      c->under_pressure = level != 0;
+    }
+  });
+  return PVPD_OK;
+}
+
+pvpd_status Core::publish(plugin_host::PluginInstance &owner, std::string_view json) {
+  if (json.size() > max_message_bytes_.load(std::memory_order_relaxed)) {
+    return PVPD_E_TOOBIG;
+  }
+  asio::post(io_, [this, inst = owner.shared_from_this(), data = std::string(json)] {
+    if (inst->accepting_calls()) {
+      router_.on_publish(inst->id(), data);
+    }
+  });
+  return PVPD_OK;
+}
+
+void Core::drop_connections_of(plugin_host::PluginInstance &owner) {
+  std::vector<pvpd_conn_id> ids;
+  connections_.for_each([&](bus::Connection &c) {
+    if (c.endpoint == &owner) {
+      ids.push_back(c.id);
+    }
+  });
+  for (pvpd_conn_id id : ids) {
+    close_on_core(id);
+  }
+  paused_.erase(std::remove_if(paused_.begin(), paused_.end(),
+                               [&](pvpd_conn_id id) { return connections_.find(id) == nullptr; }),
+                paused_.end());
+}
+
+void Core::close_all_connections(int32_t reason) {
+  std::vector<std::pair<pvpd_conn_id, bus::Endpoint *>> all;
+  connections_.for_each([&](bus::Connection &c) { all.emplace_back(c.id, c.endpoint); });
+  for (auto &[id, endpoint] : all) {
+    endpoint->close_conn(id, reason);
+  }
+}
+
+std::optional<int> Core::take_listen_fd(std::string_view name) {
+  std::lock_guard<std::mutex> lock(listen_fds_mu_);
+  if (!listen_fds_) {
+    return std::nullopt;
+  }
+  return listen_fds_->take(name);
+}
+
+std::string Core::credentials_dir() const {
+  const char *env = std::getenv("CREDENTIALS_DIRECTORY");
+  if (env != nullptr && env[0] != '\0') {
+    return env;
+  }
+  return options_.credentials_dir;
+}
+
+std::chrono::milliseconds Core::stall_threshold() const { return options_.stall_warn; }
+
+}  // namespace pvpd::app
