@@ -147,8 +147,10 @@ bool parse_envelope(std::string_view json, size_t max_bytes, Envelope *out, Enve
                 "JSON nesting deeper than " + std::to_string(kMaxNestingDepth) + " levels");
   }
   rapidjson::Document &doc = out->document();
-  // Iterative parsing keeps the parser off the call stack; trailing garbage is an error.
-  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  // Iterative parsing keeps the parser off the call stack; invalid UTF-8 and trailing garbage
+  // are errors.
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+      json.data(), json.size());
   if (doc.HasParseError()) {
     return fail(error, "INVALID_MESSAGE",
                 std::string("malformed JSON at offset ") + std::to_string(doc.GetErrorOffset()) +
