@@ -29,6 +29,9 @@ install(FILES ${CMAKE_SOURCE_DIR}/docs/operations.md DESTINATION ${CMAKE_INSTALL
 
 # Unit lint and hardening regression gate; needs the pvpd binary (ExecStart must exist).
 if(BUILD_TESTING OR PVPD_BUILD_TESTS)
+  # The top-level enable_testing() runs after add_subdirectory(config); without this call here
+  # CMake would silently drop the add_test below.
+  enable_testing()
   add_test(NAME systemd_units_analyze
            COMMAND ${CMAKE_SOURCE_DIR}/scripts/check-units ${CMAKE_BINARY_DIR})
   set_tests_properties(systemd_units_analyze PROPERTIES LABELS systemd TIMEOUT 120)

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,11 @@ class NotifyListener {
   std::string dir_;  // empty for abstract sockets
   std::string env_;
 };
+
+// For gtest parameter names and failure messages.
+inline std::ostream &operator<<(std::ostream &os, NotifyListener::Kind kind) {
+  return os << (kind == NotifyListener::Kind::kPath ? "path" : "abstract");
+}
 
 // Parses "KEY=value\nKEY2=value2" into the value of `key`, or nullopt.
 std::optional<std::string> notify_field(std::string_view datagram, std::string_view key);
