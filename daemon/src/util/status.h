@@ -14,7 +14,7 @@
 namespace pvpd {
 
 // "INVAL", "AGAIN", ...: the PVPD_E_ name without prefix, for logs and messages.
-inline const char *status_name(pvpd_status s) {
+inline const char *status_code_name(pvpd_status s) {
   switch (s) {
     case PVPD_OK: return "OK";
     case PVPD_E_INVAL: return "INVAL";
