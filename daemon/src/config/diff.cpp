@@ -41,7 +41,9 @@ ConfigDiff diff(const Config &old_cfg, const Config &new_cfg) {
       d.removed.push_back(p.id);
     }
   }
-  // log.*, credentials_dir and shutdown_grace are read when used, so a reload applies them.
+  // Only what the running daemon cannot change in place. log.*, credentials_dir,
+  // shutdown_grace and core.{stall_warn_ms,inbound_queue_limit,max_message} are applied on
+  // reload (app::Core::set_options); the blocking pool is sized once per process.
   const DaemonConfig &a = old_cfg.daemon;
   const DaemonConfig &b = new_cfg.daemon;
   auto check = [&d](bool differs, const char *key) {
@@ -52,9 +54,6 @@ ConfigDiff diff(const Config &old_cfg, const Config &new_cfg) {
   check(a.state_dir != b.state_dir, "daemon.state_dir");
   check(a.runtime_dir != b.runtime_dir, "daemon.runtime_dir");
   check(a.plugin_dirs != b.plugin_dirs, "daemon.plugin_dirs");
-  check(a.stall_warn_ms != b.stall_warn_ms, "daemon.core.stall_warn_ms");
-  check(a.inbound_queue_limit != b.inbound_queue_limit, "daemon.core.inbound_queue_limit");
-  check(a.max_message_bytes != b.max_message_bytes, "daemon.core.max_message");
   check(a.blocking_threads != b.blocking_threads, "daemon.core.blocking_threads");
   return d;
 }

@@ -51,7 +51,17 @@ bool YamlNode::any_expand_failed() const {
 std::string YamlNode::describe() const {
   switch (kind) {
     case Kind::kNull: return "null";
-    case Kind::kScalar: return "'" + scalar + "'";
+    case Kind::kScalar: {
+      // Keep one-line diagnostics one line, whatever the value.
+      constexpr size_t kMaxShown = 60;
+      std::string shown = scalar.substr(0, kMaxShown);
+      for (char &c : shown) {
+        if (c == '\n' || c == '\r' || c == '\t') {
+          c = ' ';
+        }
+      }
+      return "'" + shown + (scalar.size() > kMaxShown ? "...'" : "'");
+    }
     case Kind::kSequence: return "a list";
     case Kind::kMap: return "a map";
   }

@@ -54,7 +54,7 @@ TEST(ConfigDiff, RestartOnlyDaemonKeys) {
   ConfigDiff d = diff(a, b);
   EXPECT_EQ(d.restart_only_changes,
             (std::vector<std::string>{"daemon.state_dir", "daemon.plugin_dirs",
-                                      "daemon.core.max_message", "daemon.core.blocking_threads"}));
+                                      "daemon.core.blocking_threads"}));
   EXPECT_TRUE(diff(a, a).restart_only_changes.empty());
 }
 
