@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "config/daemon_section.h"
 #include "config/merge.h"
@@ -23,7 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kSupportedVersion = 1;
-constexpr std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
+constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
 const std::vector<std::string> kTopLevelKeys{"version", "daemon", "plugins"};
 
 fs::path absolute_dir_of(const std::string &file) {
@@ -83,16 +82,23 @@ class Loader {
                   std::string("cannot read config file: ") + std::strerror(errno));
       return false;
     }
-    auto size = fs::file_size(path, ec);
-    if (!ec && size > kMaxFileBytes) {
-      sink_.error(Mark{path, 0, 0}, "",
-                  "config file is too large (" + std::to_string(size) + " bytes, limit " +
-                      std::to_string(kMaxFileBytes) + ")");
+    // Bounded read rather than a size check: pipes and /dev/fd/N (pvpd -t -c <(...)) have no
+    // size, and an endless file must not exhaust memory.
+    std::string data;
+    char chunk[65536];
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+      data.append(chunk, static_cast<size_t>(in.gcount()));
+      if (data.size() > kMaxFileBytes) {
+        sink_.error(Mark{path, 0, 0}, "",
+                    "config file is too large (limit " + std::to_string(kMaxFileBytes) + " bytes)");
+        return false;
+      }
+    }
+    if (in.bad()) {
+      sink_.error(Mark{path, 0, 0}, "", "cannot read config file: read error");
       return false;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    *text = ss.str();
+    *text = std::move(data);
     return true;
   }
 

@@ -9,6 +9,9 @@
 namespace pvpd::config {
 
 void merge_nodes(YamlNode &base, YamlNode overlay) {
+  if (overlay.is_null() && !base.is_null()) {
+    return;  // "key:" with no value means "not set", so it must not erase an earlier file's value
+  }
   if (!base.is_map() || !overlay.is_map()) {
     base = std::move(overlay);
     return;

@@ -11,7 +11,8 @@
 
 namespace pvpd::config {
 
-// Later wins: maps merge key by key, anything else replaces.
+// Later wins: maps merge key by key, anything else replaces, except that a null overlay (an
+// empty value) keeps what is there.
 void merge_nodes(YamlNode &base, YamlNode overlay);
 
 // Merges one file's top-level map into the accumulated tree (a map, possibly empty). Reports

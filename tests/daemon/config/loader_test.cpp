@@ -168,6 +168,7 @@ TEST(ConfigLoader, ConfDMergeOrderAndPluginsById) {
       "conf.d/10-early.yaml",
       "daemon:\n  log: {level: debug}\nplugins:\n  - id: ws\n    config: {port: 2000, "
       "send_queue: {limit: 30}}\n  - use: testplug\n    id: extra\n    config: {listen: b}\n");
+  dir.write("conf.d/15-empty-daemon.yaml", "daemon:\nplugins:\n");  // null erases nothing
   dir.write("conf.d/notes.txt", "not yaml");
   dir.write("conf.d/.hidden.yaml", "garbage: [");
   dir.write("conf.d/30-old.yml", "daemon: {log: {level: trace}}\n");
@@ -176,8 +177,10 @@ TEST(ConfigLoader, ConfDMergeOrderAndPluginsById) {
   auto r = load_file(main, plugins, testing::fixture_env());
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(lines(r));
   const Config &c = *r.config;
-  EXPECT_EQ(c.files, (std::vector<std::string>{main, (dir.path() / "conf.d/10-early.yaml").string(),
-                                               (dir.path() / "conf.d/20-late.yaml").string()}));
+  EXPECT_EQ(c.files,
+            (std::vector<std::string>{main, (dir.path() / "conf.d/10-early.yaml").string(),
+                                      (dir.path() / "conf.d/15-empty-daemon.yaml").string(),
+                                      (dir.path() / "conf.d/20-late.yaml").string()}));
   EXPECT_EQ(c.daemon.log_level, "error");    // last drop-in wins
   EXPECT_EQ(c.daemon.log_target, "stderr");  // maps merge, untouched keys stay
   ASSERT_EQ(c.plugins.size(), 2u);
@@ -252,6 +255,27 @@ TEST(ConfigLoader, RepositoryDefaultConfigIsValid) {
       EXPECT_NE(d.message.find("not found"), std::string::npos) << d.format();
     }
   }
+}
+
+}  // namespace
+}  // namespace pvpd::config
+
+namespace pvpd::config {
+namespace {
+
+TEST(ConfigLoader, EndlessFileIsBounded) {
+  testing::TestPlugins plugins;
+  auto r = load_file("/dev/zero", plugins, testing::fixture_env());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(lines(r), std::vector<std::string>{
+                          "/dev/zero: error: config file is too large (limit 16777216 bytes)"});
+}
+
+TEST(ConfigLoader, DirectoryAsMainFile) {
+  testing::TestPlugins plugins;
+  auto r = load_file("/tmp", plugins, testing::fixture_env());
+  EXPECT_EQ(lines(r),
+            std::vector<std::string>{"/tmp: error: cannot read config file: is a directory"});
 }
 
 }  // namespace
