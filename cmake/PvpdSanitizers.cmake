@@ -6,3 +6,12 @@ if(PVPD_SANITIZE)
   add_link_options(-fsanitize=${PVPD_SANITIZE})
   add_compile_definitions(PVPD_SANITIZED=1)
 endif()
+
+# PVPD_FUZZ: coverage instrumentation for libFuzzer everywhere (clang only); the fuzz targets
+# themselves link -fsanitize=fuzzer (tests/fuzz).
+if(PVPD_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "PVPD_FUZZ=ON needs clang (CC=clang CXX=clang++)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

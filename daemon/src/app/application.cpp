@@ -69,13 +69,18 @@ class Daemon {
         watchdog_(core_.io()) {}
 
   int run() {
-    core_.set_listen_fds(std::make_shared<systemd::ListenFds>(systemd::ListenFds::from_environment()));
+    core_.set_listen_fds(
+        std::make_shared<systemd::ListenFds>(systemd::ListenFds::from_environment()));
     Status st = plugins_.start_all(cfg_);
     if (!st) {
       spdlog::critical("startup failed: {}", st.message());
       notifier_->status("startup failed: " + st.message());
       core_.join_blocking_pool();
       return cli::kExitFailure;
+    }
+    // A socket systemd passed that no plugin took would accept connections nobody serves.
+    for (const auto &name : core_.close_untaken_listen_fds()) {
+      spdlog::warn("socket-activation fd '{}' was not taken by any plugin; closed it", name);
     }
     wait_signal();
     start_watchdog();

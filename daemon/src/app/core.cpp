@@ -193,6 +193,16 @@ std::optional<int> Core::take_listen_fd(std::string_view name) {
   return listen_fds_->take(name);
 }
 
+std::vector<std::string> Core::close_untaken_listen_fds() {
+  std::lock_guard<std::mutex> lock(listen_fds_mu_);
+  if (!listen_fds_) {
+    return {};
+  }
+  std::vector<std::string> names = listen_fds_->remaining_names();
+  listen_fds_->close_remaining();
+  return names;
+}
+
 std::string Core::credentials_dir() const {
   const char *env = std::getenv("CREDENTIALS_DIRECTORY");
   if (env != nullptr && env[0] != '\0') {

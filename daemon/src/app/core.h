@@ -59,6 +59,9 @@ class Core final : public plugin_host::CoreServices {
   void set_options(const CoreOptions &options);
   void set_listen_fds(std::shared_ptr<systemd::ListenFds> fds) { listen_fds_ = std::move(fds); }
 
+  // Closes socket-activation fds no plugin took (after start) and returns their names.
+  std::vector<std::string> close_untaken_listen_fds();
+
   asio::io_context &io() { return io_; }
   session::Router &router() { return router_; }
   bus::ConnectionTable &connections() { return connections_; }
