@@ -14,6 +14,10 @@ function(pvpd_plugin_link_rules target)
     target_link_options(${target} PRIVATE -Wl,-z,defs)
   endif()
   target_link_options(${target} PRIVATE -Wl,--exclude-libs,ALL)
+  # -fvisibility=hidden cannot hide statics inside libstdc++ templates (they would bind
+  # process-wide across RTLD_LOCAL plugins); the version script exports the entry symbol only.
+  target_link_options(${target} PRIVATE
+    -Wl,--version-script=${PROJECT_SOURCE_DIR}/plugin-api/cmake/pvpd-plugin.map)
 endfunction()
 
 function(pvpd_add_first_party_plugin name)
