@@ -49,7 +49,7 @@ void dedupe(YamlNode &node, const std::string &path, DiagnosticSink &sink) {
   if (!node.is_map()) {
     return;
   }
-  std::vector<std::pair<YamlNode, YamlNode>> kept;
+  std::vector<YamlEntry> kept;
   kept.reserve(node.entries.size());
   for (auto &entry : node.entries) {
     YamlNode &key = entry.first;
@@ -57,7 +57,7 @@ void dedupe(YamlNode &node, const std::string &path, DiagnosticSink &sink) {
       sink.error(key.mark, path, "map keys must be strings, got " + key.describe());
       continue;
     }
-    const std::pair<YamlNode, YamlNode> *first = nullptr;
+    const YamlEntry *first = nullptr;
     for (const auto &k : kept) {
       if (k.first.scalar == key.scalar) {
         first = &k;

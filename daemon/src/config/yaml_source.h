@@ -17,6 +17,8 @@
 
 namespace pvpd::config {
 
+struct YamlEntry;
+
 struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMap };
 
@@ -28,7 +30,7 @@ struct YamlNode {
   // reporting a second, confusing error about the unexpanded text.
   bool expand_failed = false;
   std::vector<YamlNode> items;                         // kSequence
-  std::vector<std::pair<YamlNode, YamlNode>> entries;  // kMap, in file order; keys are scalars
+  std::vector<YamlEntry> entries;  // kMap, in file order; keys are scalars
 
   bool is_null() const { return kind == Kind::kNull; }
   bool is_scalar() const { return kind == Kind::kScalar; }
@@ -44,6 +46,15 @@ struct YamlNode {
 
   // True if this node or any descendant has expand_failed.
   bool any_expand_failed() const;
+};
+
+// One map entry. A struct rather than std::pair: pair's conditionally-explicit constructors need
+// a complete YamlNode where the vector member is declared, which clang with libstdc++ rejects.
+struct YamlEntry {
+  YamlNode first;   // the key (a scalar)
+  YamlNode second;  // the value
+  YamlEntry() = default;
+  YamlEntry(YamlNode key, YamlNode value) : first(std::move(key)), second(std::move(value)) {}
 };
 
 // Parses `text` (one YAML document) as file `file`. Syntax errors, duplicate keys, non-scalar
