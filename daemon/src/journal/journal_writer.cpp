@@ -1,0 +1,338 @@
+#include "journal/journal_writer.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "journal/hash_chain.h"
+#include "journal/record_format.h"
+#include "journal/recovery.h"
+
+namespace pvpd::journal {
+
+JournalWriter::JournalWriter(std::filesystem::path dir, const JournalOptions &opts, Poster post)
+    : dir_(std::move(dir)), opts_(opts), post_(std::move(post)) {}
+
+JournalWriter::~JournalWriter() {
+  stop();
+}
+
+void JournalWriter::start() {
+  std::lock_guard lk(mu_);
+  if (thread_.joinable()) {
+    return;
+  }
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void JournalWriter::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void JournalWriter::append(const std::string &session, uint64_t seq, bus::BufferRef message,
+                           Callback cb) {
+  {
+    std::lock_guard lk(mu_);
+    if (!thread_.joinable() || stopping_) {
+      std::vector<std::pair<Callback, Status>> one;
+      one.emplace_back(std::move(cb), Status(PVPD_E_STATE, "journal is not running"));
+      post_(std::move(one));
+      return;
+    }
+    queue_.push_back(Job{false, session, seq, std::move(message), std::move(cb)});
+  }
+  cv_.notify_one();
+}
+
+void JournalWriter::mark_ended(const std::string &session) {
+  {
+    std::lock_guard lk(mu_);
+    if (!thread_.joinable() || stopping_) {
+      return;
+    }
+    queue_.push_back(Job{true, session, 0, {}, {}});
+  }
+  cv_.notify_one();
+}
+
+void JournalWriter::preload(const std::string &stem, TailState tail) {
+  std::lock_guard lk(mu_);
+  preloaded_[stem] = std::move(tail);
+}
+
+std::optional<uint64_t> JournalWriter::committed_size(const std::string &stem) const {
+  std::lock_guard lk(mu_);
+  auto it = committed_.find(stem);
+  if (it == committed_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+void JournalWriter::run() {
+  const auto interval = std::chrono::milliseconds(opts_.batch_interval_ms);
+  const uint64_t max_records = opts_.batch_max_records == 0 ? 1 : opts_.batch_max_records;
+  std::unique_lock lk(mu_);
+  for (;;) {
+    cv_.wait(lk, [&] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) {
+      return;  // stopping, and everything queued has been committed
+    }
+    // One batch. With kBatch it stays open until the interval since its first record passes,
+    // it holds batch_max_records, or stop() is called; the other modes take what is queued.
+    const auto deadline = std::chrono::steady_clock::now() + interval;
+    std::vector<Done> done;
+    uint64_t count = 0;
+    for (;;) {
+      std::vector<Job> jobs;
+      while (!queue_.empty() && count + jobs.size() < max_records) {
+        jobs.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      lk.unlock();
+      for (Job &job : jobs) {
+        if (job.end) {
+          // Everything before the end marker is committed first, so "ended" never precedes
+          // records of the session.
+          commit(done);
+          end_session(job.session);
+        } else {
+          write_record(job, done);
+        }
+      }
+      count += jobs.size();
+      lk.lock();
+      if (opts_.fsync != FsyncMode::kBatch || count >= max_records) {
+        break;
+      }
+      if (queue_.empty()) {
+        if (stopping_ ||
+            !cv_.wait_until(lk, deadline, [&] { return !queue_.empty() || stopping_; })) {
+          break;
+        }
+        if (queue_.empty()) {
+          break;  // woken by stop()
+        }
+      }
+    }
+    lk.unlock();
+    commit(done);
+    lk.lock();
+  }
+}
+
+Result<JournalWriter::Session *> JournalWriter::session_for(const std::string &id) {
+  if (auto it = sessions_.find(id); it != sessions_.end()) {
+    return it->second.get();
+  }
+  if (id.empty() || !is_valid_utf8(id)) {
+    return Status(PVPD_E_INVAL, "session id must be non-empty valid UTF-8");
+  }
+  auto s = std::make_unique<Session>();
+  s->id = id;
+  s->stem = session_file_stem(id);
+  const std::filesystem::path path = dir_ / (s->stem + std::string(kJournalSuffix));
+
+  std::optional<TailState> tail;
+  {
+    std::lock_guard lk(mu_);
+    if (auto it = preloaded_.find(s->stem); it != preloaded_.end()) {
+      tail = std::move(it->second);
+      preloaded_.erase(it);
+    }
+  }
+  if (!tail && ::access(path.c_str(), F_OK) == 0) {
+    ScanResult scan = scan_journal(path);
+    if (!scan.status) {
+      // Cached as broken: appending after corruption would extend a chain nobody can verify.
+      s->broken = Status(PVPD_E_STATE, "session journal " + path.string() +
+                                           " is corrupt: " + scan.status.message());
+      spdlog::error("journal: {}", s->broken.message());
+      Session *raw = s.get();
+      sessions_[id] = std::move(s);
+      return raw;
+    }
+    if (scan.torn_tail) {
+      spdlog::warn("journal: {}: {}; truncating", path.string(), scan.torn_note);
+    }
+    tail = TailState{scan.session, scan.good_size, scan.last_hash, scan.last_seq,
+                     scan.record_count > 0};
+  }
+
+  if (tail) {
+    if (tail->session != id) {
+      return Status(PVPD_E_INVAL, path.string() + " belongs to session \"" + tail->session +
+                                      "\", not \"" + id + "\"");
+    }
+    auto file = JournalFile::open_existing(path, tail->good_size);
+    if (!file) {
+      return file.status();
+    }
+    s->file = std::move(file.value());
+    s->last_hash = tail->last_hash;
+    s->last_seq = tail->last_seq;
+    s->has_records = tail->has_records;
+  } else {
+    auto file = JournalFile::create(path, format_header(id), opts_.fsync != FsyncMode::kNone);
+    if (!file) {
+      return file.status();
+    }
+    s->file = std::move(file.value());
+    s->last_hash = genesis_hash(id);
+  }
+  // Appending again to an ended session reopens it.
+  const std::filesystem::path ended = dir_ / (s->stem + std::string(kEndedSuffix));
+  ::unlink(ended.c_str());
+  mark_synced(*s);
+  Session *raw = s.get();
+  sessions_[id] = std::move(s);
+  return raw;
+}
+
+void JournalWriter::mark_synced(Session &s) {
+  s.synced_hash = s.last_hash;
+  s.synced_seq = s.last_seq;
+  s.synced_has_records = s.has_records;
+  s.synced_size = s.file.size();
+  s.dirty = false;
+  std::lock_guard lk(mu_);
+  committed_[s.stem] = s.synced_size;
+}
+
+void JournalWriter::rollback_to_synced(Session &s, const Status &why) {
+  s.last_hash = s.synced_hash;
+  s.last_seq = s.synced_seq;
+  s.has_records = s.synced_has_records;
+  s.dirty = false;
+  if (Status t = s.file.truncate_to(s.synced_size); !t) {
+    s.broken = Status(PVPD_E_IO, why.message() + "; rollback failed (" + t.message() +
+                                     "); restart pvpd to recover this session");
+  }
+}
+
+void JournalWriter::write_record(Job &job, std::vector<Done> &done) {
+  auto sr = session_for(job.session);
+  if (!sr) {
+    done.push_back(Done{std::move(job.cb), sr.status(), nullptr});
+    return;
+  }
+  Session &s = *sr.value();
+  if (!s.broken) {
+    done.push_back(Done{std::move(job.cb), s.broken, nullptr});
+    return;
+  }
+  const std::string_view msg = job.message.view();
+  if (!job.message || !is_valid_utf8(msg)) {
+    done.push_back(Done{std::move(job.cb),
+                        Status(PVPD_E_INVAL, "journal: message is missing or not valid UTF-8"),
+                        nullptr});
+    return;
+  }
+  if (s.has_records && job.seq <= s.last_seq) {
+    done.push_back(Done{std::move(job.cb),
+                        Status(PVPD_E_INVAL, "journal: seq " + std::to_string(job.seq) +
+                                                 " is not greater than the last journaled seq " +
+                                                 std::to_string(s.last_seq)),
+                        nullptr});
+    return;
+  }
+  const std::string hash = record_hash(s.last_hash, job.seq, msg);
+  const std::string line = format_record(job.seq, s.last_hash, hash, msg);
+  bool rollback_failed = false;
+  if (Status st = s.file.append(line, &rollback_failed); !st) {
+    if (rollback_failed) {
+      s.broken = st;
+    }
+    done.push_back(Done{std::move(job.cb), st, nullptr});
+    return;
+  }
+  s.last_hash = hash;
+  s.last_seq = job.seq;
+  s.has_records = true;
+  switch (opts_.fsync) {
+    case FsyncMode::kAlways:
+      if (Status st = s.file.sync(); !st) {
+        rollback_to_synced(s, st);
+        done.push_back(Done{std::move(job.cb), st, nullptr});
+        return;
+      }
+      mark_synced(s);
+      done.push_back(Done{std::move(job.cb), Status::ok(), nullptr});
+      return;
+    case FsyncMode::kNone:
+      mark_synced(s);
+      done.push_back(Done{std::move(job.cb), Status::ok(), nullptr});
+      return;
+    case FsyncMode::kBatch:
+      s.dirty = true;
+      done.push_back(Done{std::move(job.cb), Status::ok(), &s});
+      return;
+  }
+}
+
+void JournalWriter::commit(std::vector<Done> &done) {
+  if (done.empty()) {
+    return;
+  }
+  // One fdatasync per dirty session file; its outcome decides every waiting record of it.
+  std::map<Session *, Status> outcome;
+  for (Done &d : done) {
+    if (d.waiting_on == nullptr || outcome.count(d.waiting_on) != 0) {
+      continue;
+    }
+    Session &s = *d.waiting_on;
+    Status st = s.file.sync();
+    if (st) {
+      mark_synced(s);
+    } else {
+      rollback_to_synced(s, st);
+    }
+    outcome.emplace(&s, std::move(st));
+  }
+  std::vector<std::pair<Callback, Status>> out;
+  out.reserve(done.size());
+  for (Done &d : done) {
+    out.emplace_back(std::move(d.cb),
+                     d.waiting_on != nullptr ? outcome[d.waiting_on] : std::move(d.status));
+  }
+  done.clear();
+  post_(std::move(out));
+}
+
+void JournalWriter::end_session(const std::string &id) {
+  const std::string stem = session_file_stem(id);
+  const std::filesystem::path path = dir_ / (stem + std::string(kJournalSuffix));
+  sessions_.erase(id);  // closes the file
+  {
+    std::lock_guard lk(mu_);
+    committed_.erase(stem);
+  }
+  if (::access(path.c_str(), F_OK) != 0) {
+    return;  // nothing was ever journaled for it
+  }
+  const std::filesystem::path marker = dir_ / (stem + std::string(kEndedSuffix));
+  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    spdlog::error("journal: cannot mark session ended: {}",
+                  errno_to_status(errno, "create " + marker.string()).message());
+    return;
+  }
+  ::close(fd);
+  if (opts_.fsync != FsyncMode::kNone) {
+    if (Status st = sync_dir(dir_); !st) {
+      spdlog::warn("journal: {}", st.message());
+    }
+  }
+}
+
+}  // namespace pvpd::journal

@@ -1,0 +1,120 @@
+// JournalWriter: the journal's writer thread: a queue of appends, per-session hash-chain state,
+// and the fsync policy (group commit for FsyncMode::kBatch).
+//
+// Flow: append() (any thread, normally the core) queues a job; the writer thread hashes and
+// writes each record, makes it durable per the policy, then hands every callback of the batch,
+// in queue order, to `post` (the store posts them to the core io_context). A record whose write
+// or fdatasync fails is rolled back (file truncated to the last durable record, chain state
+// reset), and its callback gets the error, so the file never holds a record nobody was told
+// about... except with kNone, where "durable" means "written".
+//
+// THREAD: append/mark_ended/committed_size/preload from any thread (one mutex guards the queue
+// and the shared maps); everything else runs on the writer thread, which alone touches session
+// state and files.
+// LIFETIME: stop() drains the queue (every queued append is written and called back) and joins.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "bus/shared_buffer.h"
+#include "journal/journal_file.h"
+#include "journal/journal_options.h"
+#include "util/status.h"
+
+namespace pvpd::journal {
+
+// Chain state at the end of a journal's good prefix (from recovery), so opening it for append
+// does not rescan the file.
+struct TailState {
+  std::string session;
+  uint64_t good_size = 0;
+  std::string last_hash;
+  uint64_t last_seq = 0;
+  bool has_records = false;
+};
+
+class JournalWriter {
+ public:
+  using Callback = std::function<void(Status)>;
+  // Receives one batch of (callback, status) pairs, in order; must not block for long.
+  using Poster = std::function<void(std::vector<std::pair<Callback, Status>>)>;
+
+  JournalWriter(std::filesystem::path dir, const JournalOptions &opts, Poster post);
+  ~JournalWriter();
+
+  void start();
+  void stop();
+
+  void append(const std::string &session, uint64_t seq, bus::BufferRef message, Callback cb);
+  void mark_ended(const std::string &session);
+  // For recovery: tail state of a good journal, used on its first append.
+  void preload(const std::string &stem, TailState tail);
+  // Bytes of `stem`'s journal that are committed, when this writer has it open.
+  std::optional<uint64_t> committed_size(const std::string &stem) const;
+
+ private:
+  struct Job {
+    bool end = false;
+    std::string session;
+    uint64_t seq = 0;
+    bus::BufferRef message;
+    Callback cb;
+  };
+  struct Session {
+    std::string id;
+    std::string stem;
+    JournalFile file;
+    Status broken;  // not OK: every append fails with this
+    std::string last_hash;
+    uint64_t last_seq = 0;
+    bool has_records = false;
+    // The durable point: what the file is rolled back to if a write or fdatasync fails.
+    std::string synced_hash;
+    uint64_t synced_seq = 0;
+    bool synced_has_records = false;
+    uint64_t synced_size = 0;
+    bool dirty = false;
+  };
+  struct Done {
+    Callback cb;
+    Status status;
+    Session *waiting_on = nullptr;  // kBatch: the outcome is that session's fdatasync
+  };
+
+  void run();
+  void write_record(Job &job, std::vector<Done> &done);
+  void commit(std::vector<Done> &done);
+  void end_session(const std::string &id);
+  Result<Session *> session_for(const std::string &id);
+  void mark_synced(Session &s);
+  void rollback_to_synced(Session &s, const Status &why);
+
+  const std::filesystem::path dir_;
+  const JournalOptions opts_;
+  const Poster post_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::unordered_map<std::string, TailState> preloaded_;  // by stem
+  std::unordered_map<std::string, uint64_t> committed_;   // by stem
+  std::thread thread_;
+
+  // Writer thread only.
+  std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;  // by id
+};
+
+}  // namespace pvpd::journal

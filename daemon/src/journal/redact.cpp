@@ -1,0 +1,91 @@
+#include "journal/redact.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "journal/hash_chain.h"
+
+namespace pvpd::journal {
+
+bool looks_like_secret_reference(std::string_view ref) {
+  if (ref.empty() || ref.size() > 1024) {
+    return false;
+  }
+  for (char c : ref) {
+    if (static_cast<unsigned char>(c) <= 0x20) {
+      return false;  // references have no whitespace or control characters
+    }
+  }
+  const size_t colon = ref.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return false;
+  }
+  const std::string_view scheme = ref.substr(0, colon);
+  for (char c : scheme) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+    if (!ok) {
+      return false;
+    }
+  }
+  const std::string_view rest = ref.substr(colon + 1);
+  if (rest.substr(0, 2) == "//" && rest.size() > 2) {
+    return true;
+  }
+  if (scheme == "sha256") {
+    return is_hash_hex(rest);
+  }
+  return (scheme == "env" || scheme == "cred" || scheme == "credential" || scheme == "file") &&
+         !rest.empty();
+}
+
+namespace {
+
+std::string serialize(const rapidjson::Value &v) {
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  v.Accept(w);
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+void replace_with_hash(rapidjson::Value &v, rapidjson::Document::AllocatorType &alloc) {
+  const std::string bytes =
+      v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : serialize(v);
+  const std::string digest = "sha256:" + sha256_hex(bytes);
+  rapidjson::Value obj(rapidjson::kObjectType);
+  obj.AddMember("redacted", rapidjson::Value(digest.c_str(), alloc), alloc);
+  v = obj;
+}
+
+}  // namespace
+
+std::string redact_secret_share(std::string_view message_json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(message_json.data(), message_json.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return R"({"redacted":"unparseable secret.share"})";
+  }
+  auto payload = doc.FindMember("payload");
+  if (payload == doc.MemberEnd() || !payload->value.IsObject()) {
+    return std::string(message_json);  // nothing that could hold a value
+  }
+  bool changed = false;
+  auto &alloc = doc.GetAllocator();
+  if (auto v = payload->value.FindMember("value"); v != payload->value.MemberEnd()) {
+    replace_with_hash(v->value, alloc);
+    changed = true;
+  }
+  if (auto r = payload->value.FindMember("value_ref"); r != payload->value.MemberEnd()) {
+    const bool is_ref =
+        r->value.IsString() && looks_like_secret_reference(std::string_view(
+                                   r->value.GetString(), r->value.GetStringLength()));
+    if (!is_ref) {
+      replace_with_hash(r->value, alloc);
+      changed = true;
+    }
+  }
+  return changed ? serialize(doc) : std::string(message_json);
+}
+
+}  // namespace pvpd::journal
