@@ -304,8 +304,9 @@ PVPD_SCHEMA(kToolExecute, "ToolExecutePayload", id("tool_proposal", kReq),
             ids("approved_by", kReq));
 PVPD_SCHEMA(kToolOutput, "ToolOutputPayload", id("tool_proposal", kReq),
             one_of("stream", kReq, kStreams), content("text", kReq), boolean("complete", kReq));
+// `error` is content-sized: the reference agent's nushell tool puts the whole stderr in it.
 PVPD_SCHEMA(kToolResult, "ToolResultPayload", id("tool_proposal", kReq), boolean("success", kReq),
-            {.name = "result", .required = kOpt, .kind = Kind::kAny}, str("error", kOpt),
+            {.name = "result", .required = kOpt, .kind = Kind::kAny}, content("error", kOpt),
             number("duration_ms", kReq, 0));
 // timeout_seconds 0 = no expiry: the reference TUI computes expires_at only when it is > 0.
 PVPD_SCHEMA(kGateRequest, "GateRequestPayload", one_of("action_type", kReq, kGateActions),

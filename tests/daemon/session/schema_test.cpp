@@ -780,6 +780,8 @@ TEST(SchemaLimitsTest, ContentFieldsAreBoundedByMaxContent) {
             "payload.amendment"},
            {"interrupt.raise", R"({"urgency":"stop","message":"m","inject_context":")", R"("})",
             "payload.inject_context"},
+           {"tool.result", R"({"tool_proposal":"p","success":false,"duration_ms":1,"error":")",
+            R"("})", "payload.error"},
        }) {
     auto v = check(c.type, c.prefix + over + c.suffix, limits);
     ASSERT_TRUE(v) << c.type;
