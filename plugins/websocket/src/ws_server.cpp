@@ -1,0 +1,864 @@
+// The libwebsockets server (see ws_server.h for the threading rules).
+#include "ws_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <utility>
+
+#include "frames.h"
+
+namespace pvpd::websocket {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kChunk = 64 * 1024;  // largest single WebSocket frame we write
+constexpr int kWritesPerCallback = 32;     // fairness between connections
+constexpr auto kSweepEvery = std::chrono::milliseconds(250);
+constexpr auto kCloseGrace = std::chrono::seconds(2);  // flush budget before a forced close
+constexpr auto kShutdownGrace = std::chrono::seconds(2);
+
+constexpr int kWsNormal = 1000;
+constexpr int kWsGoingAway = 1001;
+constexpr int kWsProtocolError = 1002;
+constexpr int kWsInvalidPayload = 1007;
+constexpr int kWsPolicy = 1008;
+constexpr int kWsTooBig = 1009;
+
+lws_usec_t usec(std::chrono::microseconds d) {
+  return static_cast<lws_usec_t>(d.count());
+}
+
+// lws logs go to stderr with an lws prefix; only errors, since lws warns about every refused
+// upgrade. Process-global, so it is set once.
+void init_lws_logging() {
+  static std::once_flag once;
+  std::call_once(once, [] { lws_set_log_level(LLL_ERR, nullptr); });
+}
+
+bool is_loopback(const std::string &ip) {
+  return ip.rfind("127.", 0) == 0 || ip == "::1" || ip.rfind("::ffff:127.", 0) == 0;
+}
+
+std::string header(struct lws *wsi, enum lws_token_indexes token) {
+  int len = lws_hdr_total_length(wsi, token);
+  if (len <= 0) {
+    return std::string();
+  }
+  std::string out(static_cast<std::size_t>(len) + 1, '\0');
+  int n = lws_hdr_copy(wsi, out.data(), len + 1, token);
+  out.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
+  return out;
+}
+
+// The bearer token from `?token=` or `Authorization: Bearer X`, or "".
+std::string credential_of(struct lws *wsi) {
+  std::array<char, 4096> buf{};
+  const char *v = lws_get_urlarg_by_name(wsi, "token=", buf.data(), static_cast<int>(buf.size()));
+  if (v != nullptr && *v != '\0') {
+    return std::string(v);
+  }
+  std::string auth = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+  static constexpr std::string_view kBearer = "bearer ";
+  if (auth.size() > kBearer.size() && strncasecmp(auth.c_str(), "bearer ", kBearer.size()) == 0) {
+    std::size_t start = auth.find_first_not_of(' ', kBearer.size());
+    return start == std::string::npos ? std::string() : auth.substr(start);
+  }
+  return std::string();
+}
+
+// "ip:port" of the peer, and the ip alone.
+std::pair<std::string, std::string> peer_of(struct lws *wsi) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  char host[INET6_ADDRSTRLEN] = "?";
+  unsigned port = 0;
+  int fd = lws_get_socket_fd(wsi);
+  if (fd >= 0 && ::getpeername(fd, reinterpret_cast<sockaddr *>(&ss), &len) == 0) {
+    if (ss.ss_family == AF_INET) {
+      const auto *in = reinterpret_cast<const sockaddr_in *>(&ss);
+      inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+      port = ntohs(in->sin_port);
+      return {std::string(host) + ":" + std::to_string(port), host};
+    }
+    if (ss.ss_family == AF_INET6) {
+      const auto *in6 = reinterpret_cast<const sockaddr_in6 *>(&ss);
+      inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+      port = ntohs(in6->sin6_port);
+      return {"[" + std::string(host) + "]:" + std::to_string(port), host};
+    }
+  }
+  return {"unknown", "unknown"};
+}
+
+// Subject of a verified client certificate ("" when none was presented or it did not verify).
+std::string tls_subject_of(struct lws *wsi) {
+  SSL *ssl = lws_get_ssl(wsi);
+  if (ssl == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) {
+    return std::string();
+  }
+  X509 *cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) {
+    return std::string();
+  }
+  std::array<char, 512> buf{};
+  X509_NAME_oneline(X509_get_subject_name(cert), buf.data(), static_cast<int>(buf.size()));
+  X509_free(cert);
+  return std::string(buf.data());
+}
+
+int ws_code_for(int32_t reason) {
+  switch (reason) {
+    case PVPD_CLOSE_SLOW_CONSUMER:
+    case PVPD_CLOSE_POLICY: return kWsPolicy;
+    case PVPD_CLOSE_PROTOCOL_ERROR: return kWsProtocolError;
+    case PVPD_CLOSE_SHUTDOWN:
+    case PVPD_CLOSE_IDLE: return kWsGoingAway;
+    default: return kWsNormal;
+  }
+}
+
+const char *ws_reason_for(int32_t reason) {
+  switch (reason) {
+    case PVPD_CLOSE_SLOW_CONSUMER: return "slow consumer";
+    case PVPD_CLOSE_POLICY: return "policy";
+    case PVPD_CLOSE_PROTOCOL_ERROR: return "protocol error";
+    case PVPD_CLOSE_SHUTDOWN: return "server shutdown";
+    case PVPD_CLOSE_IDLE: return "idle timeout";
+    default: return "";
+  }
+}
+
+const char *method_name(int m) {
+  switch (m) {
+    case LWSHUMETH_GET: return "GET";
+    case LWSHUMETH_POST: return "POST";
+    case LWSHUMETH_OPTIONS: return "OPTIONS";
+    case LWSHUMETH_PUT: return "PUT";
+    case LWSHUMETH_PATCH: return "PATCH";
+    case LWSHUMETH_DELETE: return "DELETE";
+    case LWSHUMETH_HEAD: return "HEAD";
+    default: return "OTHER";
+  }
+}
+
+}  // namespace
+
+WsServer::WsServer(pvpd::Host host, Settings settings)
+    : host_(host),
+      settings_(std::move(settings)),
+      routes_(settings_.cors_origins,
+              HttpRoutes::Providers{[this] { return health_json(); },
+                                    [this] { return render_prometheus(metrics_); }}) {}
+
+WsServer::~WsServer() {
+  stop();
+  if (context_ != nullptr) {
+    lws_context_destroy(context_);  // start() failed before the thread took the context
+    context_ = nullptr;
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Core thread
+
+pvpd_status WsServer::start() {
+  init_lws_logging();
+  // Slot 0 serves HTTP and subprotocol-less upgrades. Slot 1's name is rewritten on the lws
+  // thread in LWS_CALLBACK_HTTP_CONFIRM_UPGRADE to the client's first offered subprotocol, so
+  // lws matches it and echoes it (lws 4.1 otherwise refuses unknown subprotocols).
+  std::snprintf(dynamic_protocol_name_.data(), dynamic_protocol_name_.size(), "pvp.v1");
+  for (std::size_t i = 0; i < 2; ++i) {
+    lws_protocols &p = protocols_[i];
+    p.name = i == 0 ? "http" : dynamic_protocol_name_.data();
+    p.callback = &WsServer::lws_callback;
+    p.per_session_data_size = sizeof(Session);
+    p.rx_buffer_size = 16 * 1024;
+    p.tx_packet_size = kChunk;
+  }
+  protocols_[2] = lws_protocols{};
+
+  lws_context_creation_info ci{};
+  ci.port = CONTEXT_PORT_NO_LISTEN;
+  ci.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+  if (settings_.tls()) {
+    ci.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  }
+  ci.gid = -1;
+  ci.uid = -1;
+  ci.user = this;
+  ci.timeout_secs = 10;
+  context_ = lws_create_context(&ci);
+  if (context_ == nullptr) {
+    host_.error("lws_create_context failed");
+    return PVPD_E_IO;
+  }
+  if (settings_.ping_interval_ms > 0) {
+    auto secs =
+        static_cast<uint16_t>(std::min<uint64_t>((settings_.ping_interval_ms + 999) / 1000, 30000));
+    retry_.secs_since_valid_ping = secs;
+    retry_.secs_since_valid_hangup = static_cast<uint16_t>(secs * 2);
+  }
+  for (const ListenAddress &a : settings_.listen) {
+    lws_context_creation_info vi{};
+    vi.port = a.port;
+    vi.iface = a.host.empty() ? nullptr : a.host.c_str();
+    vi.vhost_name = a.text.c_str();
+    vi.protocols = protocols_.data();
+    vi.user = this;
+    if (settings_.ping_interval_ms > 0) {
+      vi.retry_and_idle_policy = &retry_;
+    }
+    if (settings_.tls()) {
+      vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+      vi.ssl_cert_filepath = settings_.tls_cert.c_str();
+      vi.ssl_private_key_filepath = settings_.tls_key.c_str();
+      if (!settings_.tls_client_ca.empty()) {
+        vi.ssl_ca_filepath = settings_.tls_client_ca.c_str();
+        vi.options |= LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT;
+      }
+    }
+    struct lws_vhost *vh = lws_create_vhost(context_, &vi);
+    if (vh == nullptr) {
+      host_.error("cannot listen on " + a.text + " (address in use, bad address or TLS files)");
+      lws_context_destroy(context_);
+      context_ = nullptr;
+      return PVPD_E_IO;
+    }
+    int port = lws_get_vhost_listen_port(vh);
+    std::string host = a.host.empty() ? "0.0.0.0" : a.host;
+    if (host.find(':') != std::string::npos) {
+      host = "[" + host + "]";
+    }
+    bound_.push_back(host + ":" + std::to_string(port));
+    if (bound_.size() == 1) {
+      std::string err = write_port_file(port);
+      if (!err.empty()) {
+        host_.error(err);
+        lws_context_destroy(context_);
+        context_ = nullptr;
+        return PVPD_E_IO;
+      }
+    }
+  }
+  scratch_.resize(LWS_PRE + kChunk);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    context_alive_ = true;
+  }
+  thread_ = std::thread([this] { run(); });
+  for (const std::string &b : bound_) {
+    host_.info(std::string("listening on ") + (settings_.tls() ? "wss://" : "ws://") + b);
+  }
+  return PVPD_OK;
+}
+
+void WsServer::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!thread_.joinable()) {
+      return;
+    }
+    stopping_ = true;
+    wake_locked();
+  }
+  thread_.join();
+}
+
+pvpd_status WsServer::deliver(const pvpd_conn_id *conns, std::size_t n, const pvpd_msg_view &msg) {
+  if (msg.envelope == nullptr) {
+    return PVPD_E_INVAL;
+  }
+  const bool droppable = (msg.flags & PVPD_MSG_DROPPABLE) != 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  bool any = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto it = conns_.find(conns[i]);
+    if (it == conns_.end() || it->second->close_code != 0) {
+      continue;  // unknown or closing: skipped, as the ABI says
+    }
+    Connection &c = *it->second;
+    bool pressure_on = false;
+    switch (c.out.push(pvpd::BufRef::retain(host_.api(), msg.envelope), droppable, &pressure_on)) {
+      case OutboundQueue::Push::kQueued:
+        if (pressure_on) {
+          host_.conn_pressure(c.id, 1);
+        }
+        break;
+      case OutboundQueue::Push::kDropped: Metrics::bump(metrics_.queue_drops); continue;
+      case OutboundQueue::Push::kOverflow:
+        Metrics::bump(metrics_.slow_consumer_disconnects);
+        request_close_locked(c, kWsPolicy, "slow consumer", PVPD_CLOSE_SLOW_CONSUMER, false);
+        break;
+    }
+    mark_locked(c);
+    any = true;
+  }
+  if (any) {
+    wake_locked();
+  }
+  return PVPD_OK;
+}
+
+void WsServer::close_conn(pvpd_conn_id conn, int32_t reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = conns_.find(conn);
+  if (it == conns_.end() || it->second->close_code != 0) {
+    return;
+  }
+  request_close_locked(*it->second, ws_code_for(reason), ws_reason_for(reason),
+                       reason < 0 ? PVPD_CLOSE_NORMAL : reason, reason != PVPD_CLOSE_SLOW_CONSUMER);
+  mark_locked(*it->second);
+  wake_locked();
+}
+
+void WsServer::flow(pvpd_conn_id conn, uint32_t allow_reads) {
+  if (allow_reads == 0) {
+    return;  // the host pauses reads only through PVPD_E_AGAIN
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) {
+    return;
+  }
+  it->second->resume_reads = true;
+  mark_locked(*it->second);
+  wake_locked();
+}
+
+std::string WsServer::status_json() {
+  std::string listeners;
+  for (const std::string &b : bound_) {
+    listeners += (listeners.empty() ? "" : ",") + json_quote(b);
+  }
+  return "{\"listeners\":[" + listeners + "],\"tls\":" + (settings_.tls() ? "true" : "false") +
+         ",\"connections\":" + std::to_string(Metrics::get(metrics_.connections_current)) +
+         ",\"counters\":{" + counters_json(metrics_) + "}}";
+}
+
+std::string WsServer::health_json() {
+  // TODO(websocket): when pvpd_host_api_v1 grows `daemon_status_json` (ABI 1.1), add its object
+  // as "daemon" here, guarded by host_.has(&pvpd_host_api_v1::daemon_status_json).
+  return "{\"status\":\"ok\",\"bridge_proxy\":false,\"plugin\":" + status_json() + "}";
+}
+
+std::string WsServer::write_port_file(int port) const {
+  if (settings_.port_file.empty()) {
+    return std::string();
+  }
+  // Written via a temporary + rename so a reader never sees a half-written number.
+  std::string tmp = settings_.port_file + ".tmp";
+  std::FILE *f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) {
+    return "cannot write " + tmp + ": " + std::strerror(errno);
+  }
+  std::fprintf(f, "%d\n", port);
+  std::fclose(f);
+  if (std::rename(tmp.c_str(), settings_.port_file.c_str()) != 0) {
+    return "cannot rename to " + settings_.port_file + ": " + std::strerror(errno);
+  }
+  return std::string();
+}
+
+// ------------------------------------------------------------------------------------------
+// mu_ held
+
+void WsServer::request_close_locked(Connection &c, int ws_code, std::string reason,
+                                    int32_t pvpd_reason, bool flush) {
+  if (c.close_code != 0) {
+    return;
+  }
+  c.close_code = ws_code;
+  c.close_reason = std::move(reason);
+  c.close_pvpd = pvpd_reason;
+  c.flush_before_close = flush;
+}
+
+void WsServer::mark_locked(Connection &c) {
+  if (!c.marked) {
+    c.marked = true;
+    marked_.push_back(c.id);
+  }
+}
+
+void WsServer::wake_locked() {
+  if (context_alive_) {
+    lws_cancel_service(context_);
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// lws thread
+
+void WsServer::run() {
+  sweep_timer_.self = this;
+  shutdown_timer_.self = this;
+  lws_sul_schedule(context_, 0, &sweep_timer_.sul, &WsServer::on_sweep_timer, usec(kSweepEvery));
+  while (!exit_loop_) {
+    if (lws_service(context_, 0) < 0) {
+      break;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    context_alive_ = false;
+  }
+  // Remaining connections are closed here; their LWS_CALLBACK_CLOSED reports conn_closed.
+  lws_context_destroy(context_);
+  context_ = nullptr;
+}
+
+int WsServer::lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                           std::size_t len) {
+  struct lws_context *ctx = lws_get_context(wsi);
+  auto *self = ctx == nullptr ? nullptr : static_cast<WsServer *>(lws_context_user(ctx));
+  if (self == nullptr) {
+    return 0;
+  }
+  auto *s = static_cast<Session *>(user);
+  try {
+    switch (reason) {
+      case LWS_CALLBACK_EVENT_WAIT_CANCELLED: return self->on_wait_cancelled();
+      case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: return self->shutdown_started_ ? -1 : 0;
+      case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return self->on_confirm_upgrade(wsi);
+      case LWS_CALLBACK_ESTABLISHED: return self->on_established(wsi, s);
+      case LWS_CALLBACK_RECEIVE:
+        return s != nullptr && s->conn != nullptr ? self->on_receive(wsi, *s->conn, in, len) : -1;
+      case LWS_CALLBACK_SERVER_WRITEABLE:
+        return s != nullptr && s->conn != nullptr ? self->on_writeable(wsi, *s->conn) : 0;
+      case LWS_CALLBACK_CLOSED: self->on_closed(s); return 0;
+      case LWS_CALLBACK_HTTP: return self->on_http(wsi, static_cast<const char *>(in));
+      default: break;
+    }
+  } catch (const std::exception &e) {
+    self->host_.error(std::string("websocket callback failed: ") + e.what());
+    return -1;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+int WsServer::on_wait_cancelled() {
+  std::vector<pvpd_conn_id> ids;
+  bool stopping = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ids.swap(marked_);
+    stopping = stopping_;
+  }
+  for (pvpd_conn_id id : ids) {
+    Connection *c = nullptr;
+    bool resume = false;
+    bool closing = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = conns_.find(id);
+      if (it == conns_.end()) {
+        continue;
+      }
+      c = it->second.get();
+      c->marked = false;
+      resume = std::exchange(c->resume_reads, false);
+      closing = c->close_code != 0;
+      if (closing && !c->flush_before_close && !c->out.empty()) {
+        c->out.clear();  // a slow consumer gets no more data, only the close frame
+        c->out_offset = 0;
+      }
+    }
+    // Connections are erased only on this thread, so `c` stays valid without the lock.
+    if (resume && c->reads_paused) {
+      c->reads_paused = false;
+      lws_rx_flow_control(c->wsi, 1);
+    }
+    if (closing && c->close_requested_at == Clock::time_point{}) {
+      c->close_requested_at = Clock::now();
+    }
+    lws_callback_on_writable(c->wsi);
+  }
+  if (stopping && !shutdown_started_) {
+    begin_shutdown();
+  }
+  return 0;
+}
+
+int WsServer::on_confirm_upgrade(struct lws *wsi) {
+  if (shutdown_started_) {
+    return -1;
+  }
+  std::array<char, 64> ip{};
+  lws_get_peer_simple(wsi, ip.data(), ip.size());
+  std::size_t &from_ip = per_ip_[ip.data()];
+  if (ws_count_ >= settings_.max_connections || from_ip >= settings_.max_connections_per_ip) {
+    if (from_ip == 0) {
+      per_ip_.erase(ip.data());
+    }
+    Metrics::bump(metrics_.connections_refused);
+    // Answer 503 and hang up (returning -1): the response is small enough to go out at once,
+    // and the ">0, headers sent" path of this callback is the one with lws CVE-2025-11677.
+    lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "connection limit reached");
+    return -1;
+  }
+  // Echo the client's first offered subprotocol: name slot 1 after it so lws selects and echoes
+  // it (see start()). Same tokenizer flags as lws_process_ws_upgrade, so the match is exact.
+  std::string offered = header(wsi, WSI_TOKEN_PROTOCOL);
+  if (!offered.empty()) {
+    struct lws_tokenize ts;
+    lws_tokenize_init(&ts, offered.c_str(),
+                      LWS_TOKENIZE_F_COMMA_SEP_LIST | LWS_TOKENIZE_F_MINUS_NONTERM |
+                          LWS_TOKENIZE_F_DOT_NONTERM | LWS_TOKENIZE_F_RFC7230_DELIMS);
+    ts.len = offered.size();
+    lws_tokenize_elem e;
+    do {
+      e = lws_tokenize(&ts);
+    } while (e == LWS_TOKZE_DELIMITER);
+    if (e == LWS_TOKZE_TOKEN &&
+        lws_tokenize_cstr(&ts, dynamic_protocol_name_.data(), dynamic_protocol_name_.size()) != 0) {
+      return -1;  // lws could not match a name this long either
+    }
+  }
+  return 0;
+}
+
+int WsServer::on_established(struct lws *wsi, Session *s) {
+  auto [peer, ip] = peer_of(wsi);
+  std::string credential = credential_of(wsi);
+  std::string subject = settings_.tls_client_ca.empty() ? std::string() : tls_subject_of(wsi);
+  pvpd_conn_info info{};
+  info.struct_size = sizeof info;
+  info.flags = (is_loopback(ip) ? PVPD_CONN_LOCAL : 0u) | (settings_.tls() ? PVPD_CONN_TLS : 0u);
+  info.transport = pvpd::to_str("websocket");
+  info.peer = pvpd::to_str(peer);
+  info.credential = pvpd::to_str(credential);
+  info.tls_peer_subject = pvpd::to_str(subject);
+  pvpd_conn_id id = 0;
+  pvpd_status st = host_.conn_open(info, &id);
+  if (st != PVPD_OK) {
+    host_.warn("conn_open refused " + peer + ": " + pvpd::status_name(st));
+    return -1;
+  }
+  auto conn = std::make_unique<Connection>(
+      id, wsi, peer, ip,
+      OutboundQueue(settings_.high_water, settings_.queue_limit,
+                    settings_.on_overflow == OverflowPolicy::kDropDroppable),
+      RateLimiter(settings_.rate_burst, settings_.rate_per_second, Clock::now()));
+  s->conn = conn.get();
+  ++ws_count_;
+  ++per_ip_[ip];
+  Metrics::bump(metrics_.connections_current);
+  Metrics::bump(metrics_.connections_total);
+  std::lock_guard<std::mutex> lock(mu_);
+  conns_.emplace(id, std::move(conn));
+  return 0;
+}
+
+int WsServer::on_receive(struct lws *wsi, Connection &c, const void *in, std::size_t len) {
+  if (c.closing) {
+    return 0;
+  }
+  const bool final = lws_is_final_fragment(wsi) != 0;
+  if (c.in.empty() && !c.in_oversized) {
+    c.in_binary = lws_frame_is_binary(wsi) != 0;
+  }
+  if (!c.in_oversized) {
+    if (c.in.size() + len > settings_.max_message) {
+      c.in_oversized = true;
+      c.in.clear();
+      c.in.shrink_to_fit();
+    } else {
+      c.in.append(static_cast<const char *>(in), len);
+    }
+  }
+  if (!final) {
+    return 0;
+  }
+  if (c.in_oversized) {
+    c.in_oversized = false;
+    Metrics::bump(metrics_.oversized);
+    send_error_and_close(
+        c, "INVALID_MESSAGE",
+        "message exceeds max_message of " + std::to_string(settings_.max_message) + " bytes",
+        kWsTooBig, "message too big", PVPD_CLOSE_PROTOCOL_ERROR);
+    return 0;
+  }
+  std::string message;
+  message.swap(c.in);
+  on_message(c, std::move(message));
+  return 0;
+}
+
+void WsServer::on_message(Connection &c, std::string message) {
+  const auto now = Clock::now();
+  c.last_rx = now;
+  if (!c.limiter.take(now)) {
+    Metrics::bump(metrics_.rate_limited);
+    ++c.rate_drops;
+    if (!c.rate_limited) {
+      c.rate_limited = true;
+      pvpd::BufRef err = host_.copy(make_error_frame(
+          "RATE_LIMITED", "rate limit exceeded; messages are dropped until it recovers", true));
+      std::lock_guard<std::mutex> lock(mu_);
+      if (err) {
+        c.out.push_control(std::move(err));
+      }
+      lws_callback_on_writable(c.wsi);
+    }
+    // A peer that keeps sending as fast as before is not going to slow down: close it.
+    if (static_cast<double>(c.rate_drops) > std::max(settings_.rate_burst, 10.0) * 2) {
+      std::lock_guard<std::mutex> lock(mu_);
+      request_close_locked(c, kWsPolicy, "rate limit exceeded", PVPD_CLOSE_POLICY, true);
+      c.close_requested_at = now;
+      lws_callback_on_writable(c.wsi);
+    }
+    return;
+  }
+  c.rate_limited = false;
+  c.rate_drops = 0;
+
+  const bool bad = !looks_like_envelope(message);
+  if (bad) {
+    Metrics::bump(metrics_.bad_frames);
+    ++c.bad_frames;
+  } else {
+    c.bad_frames = 0;
+  }
+  Metrics::bump(metrics_.frames_in);
+  Metrics::bump(metrics_.bytes_in, message.size());
+  // Bad frames still go to the core: it answers each with a precise INVALID_MESSAGE error.
+  pvpd_status st = host_.conn_inbound(c.id, message);
+  if (st == PVPD_E_AGAIN && !c.reads_paused) {
+    c.reads_paused = true;
+    lws_rx_flow_control(c.wsi, 0);
+  }
+  if (bad && c.bad_frames >= settings_.max_bad_frames) {
+    std::lock_guard<std::mutex> lock(mu_);
+    request_close_locked(c, kWsInvalidPayload, "too many invalid frames", PVPD_CLOSE_PROTOCOL_ERROR,
+                         true);
+    c.close_requested_at = now;
+    lws_callback_on_writable(c.wsi);
+  }
+}
+
+void WsServer::send_error_and_close(Connection &c, const std::string &code,
+                                    const std::string &message, int ws_code,
+                                    const std::string &reason, int32_t pvpd_reason) {
+  pvpd::BufRef err = host_.copy(make_error_frame(code, message, false));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (err) {
+    c.out.push_control(std::move(err));
+  }
+  request_close_locked(c, ws_code, reason, pvpd_reason, true);
+  c.close_requested_at = Clock::now();
+  lws_callback_on_writable(c.wsi);
+}
+
+int WsServer::on_writeable(struct lws *wsi, Connection &c) {
+  for (int i = 0; i < kWritesPerCallback; ++i) {
+    std::string_view msg;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const pvpd::BufRef *front = c.out.front();
+      if (front == nullptr) {
+        break;
+      }
+      msg = front->view();  // stays valid: only this thread pops the reference
+    }
+    const std::size_t remaining = msg.size() - c.out_offset;
+    const std::size_t n = std::min(remaining, kChunk);
+    const bool first = c.out_offset == 0;
+    const bool fin = n == remaining;
+    std::memcpy(scratch_.data() + LWS_PRE, msg.data() + c.out_offset, n);
+    int flags = lws_write_ws_flags(LWS_WRITE_TEXT, first, fin);
+    if (lws_write(wsi, scratch_.data() + LWS_PRE, n, static_cast<enum lws_write_protocol>(flags)) <
+        static_cast<int>(n)) {
+      return -1;  // the socket failed; lws closes it and we get LWS_CALLBACK_CLOSED
+    }
+    c.out_offset += n;
+    if (fin) {
+      c.out_offset = 0;
+      Metrics::bump(metrics_.frames_out);
+      Metrics::bump(metrics_.bytes_out, msg.size());
+      std::lock_guard<std::mutex> lock(mu_);
+      bool pressure_off = false;
+      c.out.pop(&pressure_off);
+      if (pressure_off) {
+        host_.conn_pressure(c.id, 0);
+      }
+    }
+    if (lws_send_pipe_choked(wsi)) {
+      break;
+    }
+  }
+  bool more = false;
+  int close_code = 0;
+  std::string close_reason;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    more = !c.out.empty();
+    if (!more && c.close_code != 0) {
+      close_code = c.close_code;
+      close_reason = c.close_reason;
+    }
+  }
+  if (close_code != 0) {
+    c.closing = true;
+    lws_close_reason(wsi, static_cast<enum lws_close_status>(close_code),
+                     reinterpret_cast<unsigned char *>(close_reason.data()), close_reason.size());
+    return -1;
+  }
+  if (more) {
+    lws_callback_on_writable(wsi);
+  }
+  return 0;
+}
+
+void WsServer::on_closed(Session *s) {
+  if (s == nullptr || s->conn == nullptr) {
+    return;
+  }
+  Connection *c = s->conn;
+  s->conn = nullptr;
+  std::unique_ptr<Connection> owned;
+  int32_t reason = PVPD_CLOSE_PEER_GONE;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = conns_.find(c->id);
+    if (it != conns_.end()) {
+      owned = std::move(it->second);
+      conns_.erase(it);
+    }
+    if (c->close_code != 0) {
+      reason = c->close_pvpd;
+    }
+    if (owned) {
+      owned->out.clear();  // release buffer references with the lock held, like every queue op
+    }
+  }
+  auto ip = per_ip_.find(c->ip);
+  if (ip != per_ip_.end() && --ip->second == 0) {
+    per_ip_.erase(ip);
+  }
+  --ws_count_;
+  metrics_.connections_current.fetch_sub(1, std::memory_order_relaxed);
+  host_.conn_closed(c->id, reason);
+  if (shutdown_started_ && ws_count_ == 0) {
+    exit_loop_ = true;
+  }
+}
+
+int WsServer::on_http(struct lws *wsi, const char *uri) {
+  Metrics::bump(metrics_.http_requests);
+  char *uri_ptr = nullptr;
+  int uri_len = 0;
+  int method = lws_http_get_uri_and_method(wsi, &uri_ptr, &uri_len);
+  std::string path = uri_ptr != nullptr && uri_len > 0
+                         ? std::string(uri_ptr, static_cast<std::size_t>(uri_len))
+                         : std::string(uri != nullptr ? uri : "/");
+  std::string origin = header(wsi, WSI_TOKEN_ORIGIN);
+  HttpResponse resp;
+  if (settings_.http) {
+    resp = routes_.handle(HttpRequest{method_name(method), path, origin});
+  } else {
+    resp.body = "{\"error\":\"Not found\"}";
+  }
+  const bool head = method == LWSHUMETH_HEAD;
+  std::vector<unsigned char> buf(LWS_PRE + 2048 + (head ? 0 : resp.body.size()));
+  unsigned char *start = buf.data() + LWS_PRE;
+  unsigned char *p = start;
+  unsigned char *end = start + 2048;
+  if (lws_add_http_common_headers(wsi, resp.status,
+                                  resp.content_type.empty() ? nullptr : resp.content_type.c_str(),
+                                  resp.body.size(), &p, end) != 0) {
+    return -1;
+  }
+  for (const auto &[name, value] : resp.headers) {
+    std::string n = name + ":";
+    if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char *>(n.c_str()),
+                                    reinterpret_cast<const unsigned char *>(value.data()),
+                                    static_cast<int>(value.size()), &p, end) != 0) {
+      return -1;
+    }
+  }
+  if (lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
+    return -1;
+  }
+  if (!head && !resp.body.empty()) {
+    unsigned char *body = buf.data() + LWS_PRE;
+    std::memcpy(body, resp.body.data(), resp.body.size());
+    if (lws_write(wsi, body, resp.body.size(), LWS_WRITE_HTTP_FINAL) <
+        static_cast<int>(resp.body.size())) {
+      return -1;
+    }
+  }
+  // Requests that may carry a body are answered and closed rather than parsed further.
+  if (method != LWSHUMETH_GET && method != LWSHUMETH_HEAD && method != LWSHUMETH_OPTIONS) {
+    return -1;
+  }
+  return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+}
+
+void WsServer::begin_shutdown() {
+  shutdown_started_ = true;
+  std::vector<Connection *> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto &[id, c] : conns_) {
+      request_close_locked(*c, kWsGoingAway, "server shutdown", PVPD_CLOSE_SHUTDOWN, true);
+      all.push_back(c.get());
+    }
+  }
+  for (Connection *c : all) {
+    lws_callback_on_writable(c->wsi);
+  }
+  if (ws_count_ == 0) {
+    exit_loop_ = true;
+    return;
+  }
+  lws_sul_schedule(context_, 0, &shutdown_timer_.sul, &WsServer::on_shutdown_timer,
+                   usec(kShutdownGrace));
+}
+
+void WsServer::sweep() {
+  const auto now = Clock::now();
+  std::vector<Connection *> wake;
+  std::vector<struct lws *> kill;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto &[id, cp] : conns_) {
+      Connection &c = *cp;
+      if (c.close_code == 0 && settings_.idle_timeout_ms > 0 &&
+          now - c.last_rx > std::chrono::milliseconds(settings_.idle_timeout_ms)) {
+        request_close_locked(c, kWsGoingAway, "idle timeout", PVPD_CLOSE_IDLE, true);
+        c.close_requested_at = now;
+        wake.push_back(&c);
+      } else if (c.close_code != 0 && c.close_requested_at != Clock::time_point{} &&
+                 now - c.close_requested_at > kCloseGrace) {
+        // The peer does not read: we cannot even send the close frame. Drop the TCP connection.
+        kill.push_back(c.wsi);
+      }
+    }
+  }
+  for (Connection *c : wake) {
+    lws_callback_on_writable(c->wsi);
+  }
+  for (struct lws *wsi : kill) {
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  }
+  lws_sul_schedule(context_, 0, &sweep_timer_.sul, &WsServer::on_sweep_timer, usec(kSweepEvery));
+}
+
+void WsServer::on_sweep_timer(lws_sorted_usec_list_t *sul) {
+  reinterpret_cast<Timer *>(sul)->self->sweep();
+}
+
+void WsServer::on_shutdown_timer(lws_sorted_usec_list_t *sul) {
+  reinterpret_cast<Timer *>(sul)->self->exit_loop_ = true;
+}
+
+}  // namespace pvpd::websocket
