@@ -1116,8 +1116,8 @@ TEST(SchemaTranscripts, EveryClientFrameValidatesExceptTheDeliberatelyMalformedO
     }
   }
   EXPECT_EQ(failures_seen.size(), kExpectedFailures.size());
-  // The transcripts exercise 38 of the 41 types on the client side (no gate.request,
-  // gate.timeout or thinking.* gaps beyond those listed here).
+  // The client frames cover 39 of the 41 types (all but gate.request and gate.timeout,
+  // which only a server makes); spot-check a few.
   for (const char *t : {"session.create", "session.join", "context.add", "tool.propose",
                         "tool.output", "tool.result", "gate.approve", "error", "thinking.start",
                         "session.config_update", "participant.role_change", "merge.execute"}) {
