@@ -1,0 +1,415 @@
+// pvpctl: offline tool for pvpd session journals (docs/journal.md "pvpctl").
+//
+// Reads <state_dir>/journal directly; never writes to it. The control plane: errors are
+// exceptions mapped to exit codes here (0 ok, 1 failure, 64 usage).
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "journal/recovery.h"
+#include "markdown_report.h"
+#include "session_summary.h"
+
+namespace fs = std::filesystem;
+using pvpd::journal::Record;
+using pvpd::journal::ScanOptions;
+using pvpd::journal::ScanResult;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 64;
+
+constexpr const char *kUsage =
+    "usage: pvpctl [--state-dir DIR | -c PVPD_YAML] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  sessions                                  list sessions (state, messages, participants)\n"
+    "  show SESSION                              one session's summary\n"
+    "  replay SESSION [--from SEQ] [--json] [--follow]\n"
+    "                                            print messages (--json: one message per line;\n"
+    "                                            --follow: keep printing new ones until Ctrl-C)\n"
+    "  export SESSION --format jsonl|markdown    export messages or a markdown decision report\n"
+    "  verify SESSION | --all                    recompute hash chains (exit 1 on the first bad "
+    "record)\n"
+    "\n"
+    "The journal directory is <state_dir>/journal; -c reads daemon.state_dir from a pvpd config\n"
+    "file (relative paths resolve against the file's directory).\n"
+    "exit codes: 0 ok, 1 failure, 64 usage\n";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Args {
+  std::optional<std::string> state_dir, config;
+  std::string command;
+  std::vector<std::string> positional;
+  std::optional<uint64_t> from;
+  bool json = false, follow = false, all = false;
+  std::optional<std::string> format;
+};
+
+uint64_t parse_seq(const std::string &s) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 19) {
+    throw UsageError("--from needs a non-negative integer, got '" + s + "'");
+  }
+  return std::stoull(s);
+}
+
+Args parse_args(int argc, char **argv) {
+  Args a;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto value = [&](size_t &i, const std::string &flag) {
+    if (i + 1 >= args.size()) {
+      throw UsageError(flag + " needs a value");
+    }
+    return args[++i];
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string &arg = args[i];
+    if (arg == "--state-dir") {
+      a.state_dir = value(i, arg);
+    } else if (arg.rfind("--state-dir=", 0) == 0) {
+      a.state_dir = arg.substr(12);
+    } else if (arg == "-c" || arg == "--config") {
+      a.config = value(i, arg);
+    } else if (arg == "--from") {
+      a.from = parse_seq(value(i, arg));
+    } else if (arg == "--json") {
+      a.json = true;
+    } else if (arg == "--follow" || arg == "-f") {
+      a.follow = true;
+    } else if (arg == "--all") {
+      a.all = true;
+    } else if (arg == "--format") {
+      a.format = value(i, arg);
+    } else if (arg.rfind("--format=", 0) == 0) {
+      a.format = arg.substr(9);
+    } else if (arg == "-h" || arg == "--help") {
+      a.command = "help";
+      return a;
+    } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
+      throw UsageError("unknown option '" + arg + "'");
+    } else if (a.command.empty()) {
+      a.command = arg;
+    } else {
+      a.positional.push_back(arg);
+    }
+  }
+  // Each command accepts only its own flags.
+  const std::string &c = a.command;
+  auto reject = [&](bool present, const char *flag) {
+    if (present) {
+      throw UsageError(std::string(flag) + " is not valid for '" + c + "'");
+    }
+  };
+  auto want_positional = [&](size_t n) {
+    if (a.positional.size() != n) {
+      throw UsageError("'" + c + "' takes " + (n == 0 ? std::string("no arguments") : "SESSION"));
+    }
+  };
+  if (c.empty()) {
+    throw UsageError("no command given");
+  } else if (c == "sessions") {
+    want_positional(0);
+  } else if (c == "show") {
+    want_positional(1);
+  } else if (c == "replay") {
+    want_positional(1);
+  } else if (c == "export") {
+    want_positional(1);
+    if (!a.format || (*a.format != "jsonl" && *a.format != "markdown")) {
+      throw UsageError("export needs --format jsonl|markdown");
+    }
+  } else if (c == "verify") {
+    if (a.all == !a.positional.empty() || a.positional.size() > 1) {
+      throw UsageError("verify takes SESSION or --all");
+    }
+  } else {
+    throw UsageError("unknown command '" + c + "'");
+  }
+  reject((a.from || a.json || a.follow) && c != "replay", "--from/--json/--follow");
+  reject(a.format.has_value() && c != "export", "--format");
+  reject(a.all && c != "verify", "--all");
+  return a;
+}
+
+fs::path state_dir_of(const Args &a) {
+  if (a.state_dir && a.config) {
+    throw UsageError("give --state-dir or -c, not both");
+  }
+  if (a.state_dir) {
+    return *a.state_dir;
+  }
+  if (!a.config) {
+    throw UsageError("where is the state? give --state-dir DIR or -c pvpd.yaml");
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(*a.config);
+  } catch (const YAML::Exception &e) {
+    throw Failure("cannot read " + *a.config + ": " + e.what());
+  }
+  const YAML::Node dir = root["daemon"] ? root["daemon"]["state_dir"] : YAML::Node();
+  if (!dir || !dir.IsScalar()) {
+    throw Failure(*a.config + ": no daemon.state_dir; use --state-dir");
+  }
+  const std::string value = dir.as<std::string>();
+  if (value.find("${") != std::string::npos) {
+    throw Failure(*a.config + ": daemon.state_dir uses ${...} expansion; use --state-dir");
+  }
+  fs::path p(value);
+  return p.is_absolute() ? p : fs::path(*a.config).parent_path() / p;
+}
+
+struct Journal {
+  fs::path path;
+  bool ended = false;
+};
+
+fs::path journal_dir(const Args &a) {
+  const fs::path dir = state_dir_of(a) / "journal";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw Failure("no journal directory at " + dir.string());
+  }
+  return dir;
+}
+
+bool is_ended(const fs::path &journal) {
+  fs::path marker = journal;
+  marker.replace_extension(std::string(pvpd::journal::kEndedSuffix));
+  std::error_code ec;
+  return fs::exists(marker, ec);
+}
+
+std::vector<Journal> all_journals(const fs::path &dir) {
+  std::vector<Journal> out;
+  for (const auto &e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_regular_file() && name.size() > 8 && name.ends_with(pvpd::journal::kJournalSuffix)) {
+      out.push_back(Journal{e.path(), is_ended(e.path())});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Journal &x, const Journal &y) { return x.path < y.path; });
+  return out;
+}
+
+Journal find_session(const fs::path &dir, const std::string &session) {
+  const fs::path p = dir / (pvpd::journal::session_file_stem(session) +
+                            std::string(pvpd::journal::kJournalSuffix));
+  std::error_code ec;
+  if (fs::is_regular_file(p, ec)) {
+    return Journal{p, is_ended(p)};
+  }
+  throw Failure("no journal for session '" + session + "' in " + dir.string() +
+                " (see 'pvpctl sessions')");
+}
+
+// Full scan; a corrupt journal is an error for every command but verify (which reports it).
+ScanResult load(const Journal &j, uint64_t from = 0) {
+  ScanResult scan = pvpd::journal::scan_journal(j.path, ScanOptions{true, from, std::nullopt});
+  if (!scan.status) {
+    throw Failure(j.path.string() + ": " + scan.status.message() +
+                  "\n(run 'pvpctl verify' for details; the journal is not trusted)");
+  }
+  if (scan.torn_tail) {
+    std::cerr << "pvpctl: warning: " << scan.torn_note << " (pvpd truncates it on start)\n";
+  }
+  return scan;
+}
+
+std::string short_hash(const std::string &h) {
+  return h.substr(0, 16);
+}
+
+int cmd_sessions(const Args &a) {
+  const fs::path dir = journal_dir(a);
+  std::printf("%-40s %-8s %8s %12s  %s\n", "SESSION", "STATE", "MESSAGES", "PARTICIPANTS",
+              "LAST TS");
+  for (const Journal &j : all_journals(dir)) {
+    ScanResult scan = pvpd::journal::scan_journal(j.path, ScanOptions{true, 0, std::nullopt});
+    const std::string id = scan.session.empty() ? j.path.filename().string() : scan.session;
+    if (!scan.status) {
+      std::printf("%-40s %-8s %8s %12s  %s\n", pvpctl::one_line(id, 40).c_str(), "CORRUPT", "-",
+                  "-", "(pvpctl verify)");
+      continue;
+    }
+    const pvpctl::SessionStats st = pvpctl::stats_of(scan.records);
+    std::printf("%-40s %-8s %8llu %12zu  %s\n", pvpctl::one_line(id, 40).c_str(),
+                j.ended ? "ended" : "open", static_cast<unsigned long long>(st.messages),
+                st.senders.size(), st.last_ts.empty() ? "-" : st.last_ts.c_str());
+  }
+  return kExitOk;
+}
+
+int cmd_show(const Args &a) {
+  const Journal j = find_session(journal_dir(a), a.positional[0]);
+  const ScanResult scan = load(j);
+  const pvpctl::SessionStats st = pvpctl::stats_of(scan.records);
+  std::cout << "session:      " << scan.session << "\n"
+            << "journal:      " << j.path.string() << "\n"
+            << "state:        " << (j.ended ? "ended" : "open") << "\n"
+            << "chain:        ok (" << scan.record_count << " records"
+            << (scan.torn_tail ? ", torn last record" : "") << ")\n"
+            << "last hash:    " << scan.last_hash << "\n";
+  if (st.messages > 0) {
+    std::cout << "seq:          " << st.first_seq << ".." << st.last_seq << "\n"
+              << "first ts:     " << st.first_ts << "\n"
+              << "last ts:      " << st.last_ts << "\n";
+  }
+  std::cout << "participants: " << st.senders.size() << "\n";
+  for (const auto &[sender, n] : st.senders) {
+    std::cout << "  " << pvpctl::one_line(sender, 80) << " (" << n << " messages)\n";
+  }
+  std::cout << "types:\n";
+  for (const auto &[type, n] : st.types) {
+    std::cout << "  " << pvpctl::one_line(type, 64) << " " << n << "\n";
+  }
+  return kExitOk;
+}
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_sigint(int) {
+  g_interrupted = true;
+}
+
+void print_record(const Record &r, bool json) {
+  if (json) {
+    std::cout << r.message << "\n";
+    return;
+  }
+  const pvpctl::Message m = pvpctl::parse_message(r);
+  std::cout << "#" << r.seq << "  " << (m.ts.empty() ? "-" : m.ts) << "  "
+            << pvpctl::one_line(m.sender.empty() ? "-" : m.sender, 40) << "  "
+            << pvpctl::one_line(m.type.empty() ? "?" : m.type, 40) << "  " << pvpctl::summarize(m)
+            << "\n";
+}
+
+int cmd_replay(const Args &a) {
+  const Journal j = find_session(journal_dir(a), a.positional[0]);
+  const uint64_t from = a.from.value_or(0);
+  ScanResult scan = load(j, from);
+  for (const Record &r : scan.records) {
+    print_record(r, a.json);
+  }
+  std::cout.flush();
+  if (!a.follow) {
+    return kExitOk;
+  }
+  std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
+  uint64_t next = scan.record_count > 0 ? std::max(from, scan.last_seq + 1) : from;
+  while (!g_interrupted) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // A record being written shows up as a torn tail: it is simply not printed yet.
+    ScanResult more = pvpd::journal::scan_journal(j.path, ScanOptions{true, next, std::nullopt});
+    if (!more.status) {
+      throw Failure(j.path.string() + ": " + more.status.message());
+    }
+    for (const Record &r : more.records) {
+      print_record(r, a.json);
+      next = r.seq + 1;
+    }
+    std::cout.flush();
+  }
+  return kExitOk;
+}
+
+int cmd_export(const Args &a) {
+  const Journal j = find_session(journal_dir(a), a.positional[0]);
+  const ScanResult scan = load(j);
+  if (*a.format == "jsonl") {
+    for (const Record &r : scan.records) {
+      std::cout << r.message << "\n";
+    }
+    return kExitOk;
+  }
+  pvpctl::ReportInput in;
+  in.session = scan.session;
+  in.journal_path = j.path.string();
+  in.ended = j.ended;
+  in.chain_status = "hash chain verified: " + std::to_string(scan.record_count) +
+                    " records, last hash " + short_hash(scan.last_hash) + "\xe2\x80\xa6";
+  std::cout << pvpctl::markdown_report(in, scan.records);
+  return kExitOk;
+}
+
+bool verify_one(const fs::path &path) {
+  const pvpd::journal::VerifyReport rep = pvpd::journal::verify_journal(path);
+  const std::string id = rep.session.empty() ? path.filename().string() : rep.session;
+  if (!rep.ok) {
+    std::cout << "FAIL  " << id << "  " << path.string() << "\n"
+              << "      first bad record: "
+              << (rep.first_bad_seq ? "seq " + std::to_string(*rep.first_bad_seq) : "(unknown seq)")
+              << "\n      problem: " << rep.problem << "\n"
+              << "      " << rep.records << " good records before it\n";
+    return false;
+  }
+  std::cout << "OK    " << id << "  " << rep.records << " records\n";
+  if (rep.torn_tail) {
+    std::cout << "      warning: " << rep.note
+              << " (a crash mid-write; pvpd truncates it on start)\n";
+  }
+  return true;
+}
+
+int cmd_verify(const Args &a) {
+  const fs::path dir = journal_dir(a);
+  if (!a.all) {
+    return verify_one(find_session(dir, a.positional[0]).path) ? kExitOk : kExitFailure;
+  }
+  const auto journals = all_journals(dir);
+  size_t bad = 0;
+  for (const Journal &j : journals) {
+    if (!verify_one(j.path)) {
+      ++bad;
+    }
+  }
+  std::cout << journals.size() << " journals, " << bad << " failed\n";
+  return bad == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  try {
+    const Args a = parse_args(argc, argv);
+    if (a.command == "help") {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    if (a.command == "sessions")
+      return cmd_sessions(a);
+    if (a.command == "show")
+      return cmd_show(a);
+    if (a.command == "replay")
+      return cmd_replay(a);
+    if (a.command == "export")
+      return cmd_export(a);
+    return cmd_verify(a);
+  } catch (const UsageError &e) {
+    std::cerr << "pvpctl: " << e.what() << "\n\n" << kUsage;
+    return kExitUsage;
+  } catch (const std::exception &e) {
+    std::cerr << "pvpctl: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
