@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "pvpd_process.h"
 
@@ -19,12 +20,15 @@ class EchoTransportTest : public ::testing::Test {
     cfg_ = dir_.write("pvpd.yaml",
                       "version: 1\n"
                       "daemon:\n"
-                      "  state_dir: " + (dir_.path() / "state").string() + "\n"
-                      "  plugin_dirs: [" PVPD_TEST_PLUGIN_DIR "]\n"
-                      "plugins:\n"
-                      "  - use: echo-transport\n"
-                      "    id: echo\n"
-                      "    config: {listen: \"127.0.0.1:0\", port_file: \"" +
+                      "  state_dir: " +
+                          (dir_.path() / "state").string() +
+                          "\n"
+                          "  plugin_dirs: [" PVPD_TEST_PLUGIN_DIR
+                          "]\n"
+                          "plugins:\n"
+                          "  - use: echo-transport\n"
+                          "    id: echo\n"
+                          "    config: {listen: \"127.0.0.1:0\", port_file: \"" +
                           port_file_.string() + "\"}\n");
     pvpd_ = std::make_unique<PvpdProcess>(cfg_, dir_.path());
     ASSERT_TRUE(pvpd_->wait_for_log("running: 1 plugin instance(s)")) << pvpd_->log();
@@ -46,15 +50,39 @@ rapidjson::Document parse(const std::string &s) {
   return d;
 }
 
+// Sends a join and reads the reply sequence up to and including the joiner's own announce.
+std::vector<std::string> join(LineClient &c, const std::string &id, const std::string &type,
+                              const std::string &roles) {
+  EXPECT_TRUE(c.send_line(R"({"v":1,"type":"session.join","session":"s1","sender":")" + id +
+                          R"(","payload":{"participant":{"id":")" + id + R"(","name":")" + id +
+                          R"(","type":")" + type + R"(","roles":)" + roles +
+                          R"(,"transport":"websocket"},"supported_versions":[1]}})"));
+  std::vector<std::string> got;
+  while (auto line = c.read_line()) {
+    got.push_back(*line);
+    auto d = parse(*line);
+    if (d.IsObject() && std::string(d["type"].GetString()) == "participant.announce" &&
+        std::string(d["sender"].GetString()) == id) {
+      break;
+    }
+  }
+  return got;
+}
+
 TEST_F(EchoTransportTest, MessageIsRoutedToEverySessionMember) {
   LineClient alice("127.0.0.1", port_), bob("127.0.0.1", port_);
   ASSERT_TRUE(alice.connected());
   ASSERT_TRUE(bob.connected());
-  ASSERT_TRUE(bob.send_line(R"({"v":1,"type":"presence.update","session":"s1","sender":"bob"})"));
-  auto bob_first = bob.read_line();
-  ASSERT_TRUE(bob_first.has_value());
+  auto a = join(alice, "alice", "human", R"(["driver"])");
+  ASSERT_EQ(a.size(), 3u) << "history (own join), working directory, own announce";
+  auto b = join(bob, "bob", "agent", R"(["navigator"])");
+  ASSERT_EQ(b.size(), 5u);
+  EXPECT_EQ(std::string(parse(b[0])["sender"].GetString()), "alice")
+      << "existing participant first";
+  ASSERT_TRUE(alice.read_line().has_value());  // bob's announce
   ASSERT_TRUE(alice.send_line(
-      R"({"v":1,"type":"prompt.submit","session":"s1","sender":"alice","payload":{"content":"hi"}})"));
+      R"({"v":1,"type":"prompt.submit","session":"s1","sender":"alice","payload":{"content":"hi",)"
+      R"("target_agent":"bob","contributors":[],"context_keys":[]}})"));
   auto to_alice = alice.read_line();
   auto to_bob = bob.read_line();
   ASSERT_TRUE(to_alice.has_value());
@@ -64,7 +92,7 @@ TEST_F(EchoTransportTest, MessageIsRoutedToEverySessionMember) {
   ASSERT_TRUE(doc.IsObject()) << *to_bob;
   EXPECT_STREQ(doc["type"].GetString(), "prompt.submit");
   EXPECT_STREQ(doc["sender"].GetString(), "alice");
-  EXPECT_EQ(doc["seq"].GetUint64(), 2u);
+  EXPECT_EQ(doc["seq"].GetUint64(), 3u);
   EXPECT_STREQ(doc["payload"]["content"].GetString(), "hi");
 }
 
@@ -78,23 +106,30 @@ TEST_F(EchoTransportTest, MalformedFrameGetsAPreciseErrorAndTheDaemonLives) {
   EXPECT_STREQ(doc["payload"]["code"].GetString(), "INVALID_MESSAGE");
   EXPECT_NE(std::string(doc["payload"]["message"].GetString()).find("malformed JSON at offset 1"),
             std::string::npos);
-  ASSERT_TRUE(c.send_line(R"({"type":"x","session":"s"})"));
-  EXPECT_TRUE(c.read_line().has_value());
+  EXPECT_EQ(join(c, "carol", "human", R"(["driver"])").size(), 3u) << "still usable";
   EXPECT_TRUE(pvpd_->running());
 }
 
-TEST_F(EchoTransportTest, DisconnectedPeerStopsReceivingAndShutdownClosesConnections) {
+TEST_F(EchoTransportTest, DisconnectIsAnnouncedAndShutdownEndsSessionsBeforeClosing) {
+  LineClient stays("127.0.0.1", port_);
+  join(stays, "alice", "human", R"(["driver"])");
   {
     LineClient gone("127.0.0.1", port_);
-    ASSERT_TRUE(gone.send_line(R"({"type":"x","session":"s"})"));
-    ASSERT_TRUE(gone.read_line().has_value());
+    join(gone, "bob", "human", R"(["driver"])");
+    ASSERT_TRUE(stays.read_line().has_value());  // bob's announce
   }
-  LineClient stays("127.0.0.1", port_);
-  ASSERT_TRUE(stays.send_line(R"({"type":"x","session":"s"})"));
-  auto line = stays.read_line();
-  ASSERT_TRUE(line.has_value());
-  EXPECT_EQ(parse(*line)["seq"].GetUint64(), 2u);
+  auto leave = stays.read_line();
+  ASSERT_TRUE(leave.has_value());
+  EXPECT_STREQ(parse(*leave)["type"].GetString(), "session.leave");
+  EXPECT_STREQ(parse(*leave)["sender"].GetString(), "bob");
+  auto presence = stays.read_line();
+  ASSERT_TRUE(presence.has_value());
+  EXPECT_STREQ(parse(*presence)["payload"]["status"].GetString(), "disconnected");
   pvpd_->signal(SIGTERM);
+  auto end = stays.read_line();
+  ASSERT_TRUE(end.has_value()) << "session.end must arrive before the socket closes";
+  EXPECT_STREQ(parse(*end)["type"].GetString(), "session.end");
+  EXPECT_STREQ(parse(*end)["payload"]["reason"].GetString(), "Server shutdown");
   EXPECT_TRUE(stays.wait_closed());
   auto r = pvpd_->wait_exit();
   ASSERT_TRUE(r.has_value());

@@ -29,6 +29,19 @@ CoreOptions core_options_from(const config::Config &cfg) {
   o.stall_warn = std::chrono::milliseconds(cfg.daemon.stall_warn_ms);
   o.blocking_threads = cfg.daemon.blocking_threads;
   o.credentials_dir = cfg.daemon.credentials_dir;
+  const config::DaemonConfig &d = cfg.daemon;
+  o.protocol.workspace_root = d.workspace_root;
+  o.protocol.auth.mode = d.auth_mode;
+  o.protocol.auth.allow_open_remote = d.auth_allow_open_remote;
+  for (const auto &t : d.auth_tokens) {
+    o.protocol.auth.tokens.push_back(
+        auth::TokenGrant{t.sha256, t.participant, t.roles, t.capabilities, t.admin});
+  }
+  o.protocol.gate_timeout_ms = d.gate_timeout_ms;
+  o.protocol.gate_timeout_resolution = d.gate_timeout_resolution;
+  o.protocol.risk_threshold = d.risk_threshold;
+  o.protocol.reconnect_grace_ms = d.reconnect_grace_ms;
+  o.protocol.max_history = static_cast<size_t>(d.max_history);
   return o;
 }
 
@@ -84,6 +97,7 @@ class Daemon {
     }
     wait_signal();
     start_watchdog();
+    core_.start_ticker();
     std::string status = fmt::format("running: {} plugin instance(s)", plugins_.instances().size());
     notifier_->ready(status);
     logging::Fields f;
@@ -143,8 +157,10 @@ class Daemon {
         errors += d.severity == config::Severity::kError ? 1 : 0;
         spdlog::error("{}", d.format());
       }
-      std::string status = fmt::format("reload failed: {} error(s); keeping the running "
-                                        "configuration", errors);
+      std::string status = fmt::format(
+          "reload failed: {} error(s); keeping the running "
+          "configuration",
+          errors);
       logging::Fields f;
       f.message_id = systemd::message_ids::kReloadFailed;
       logging::log(spdlog::level::err, f, status);
@@ -186,6 +202,9 @@ class Daemon {
                  fmt::format("received {}, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM"));
     signals_.cancel();
     watchdog_.cancel();
+    core_.stop_ticker();
+    // Clients learn why before their sockets close (the reference closes first).
+    core_.announce_shutdown("Server shutdown");
     core_.close_all_connections(PVPD_CLOSE_SHUTDOWN);
     plugins_.stop_all();
     core_.io().stop();
@@ -209,7 +228,8 @@ class Daemon {
 
 int run_daemon(const cli::Options &options) {
   plugin_host::PluginCatalog catalog;
-  config::LoadResult result = config::load_file(options.config_path, catalog, config::process_env());
+  config::LoadResult result =
+      config::load_file(options.config_path, catalog, config::process_env());
   if (!result.ok()) {
     print_diagnostics(result.diagnostics);
     return cli::kExitConfig;

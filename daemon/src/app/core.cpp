@@ -8,6 +8,12 @@
 
 namespace pvpd::app {
 namespace {
+session::RouterOptions protocol_options(const CoreOptions &o) {
+  session::RouterOptions p = o.protocol;
+  p.max_message_bytes = o.max_message_bytes;
+  return p;
+}
+
 std::string to_string(pvpd_str s) {
   return s.len == 0 || s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len);
 }
@@ -19,9 +25,12 @@ Core::Core(CoreOptions options)
       max_message_bytes_(options_.max_message_bytes),
       pool_(std::make_unique<asio::thread_pool>(options_.blocking_threads)),
       bus_(connections_),
-      router_(connections_, bus_, session::RouterOptions{options_.max_message_bytes}) {}
+      router_(connections_, bus_, protocol_options(options_)),
+      ticker_(io_) {}
 
-Core::~Core() { join_blocking_pool(); }
+Core::~Core() {
+  join_blocking_pool();
+}
 
 void Core::set_options(const CoreOptions &options) {
   size_t threads = options_.blocking_threads;
@@ -29,7 +38,33 @@ void Core::set_options(const CoreOptions &options) {
   options_.blocking_threads = threads;  // the pool size is fixed for the process lifetime
   inbound_limit_.store(options.inbound_queue_limit);
   max_message_bytes_.store(options.max_message_bytes);
-  router_.set_options(session::RouterOptions{options.max_message_bytes});
+  router_.set_options(protocol_options(options_));
+}
+
+void Core::start_ticker() {
+  ticking_ = true;
+  arm_ticker();
+}
+
+void Core::stop_ticker() {
+  ticking_ = false;
+  ticker_.cancel();
+}
+
+void Core::arm_ticker() {
+  // Half a second is finer than any protocol timer (heartbeats and timeouts are whole seconds).
+  ticker_.expires_after(std::chrono::milliseconds(500));
+  ticker_.async_wait([this](const boost::system::error_code &ec) {
+    if (ec || !ticking_) {
+      return;
+    }
+    router_.tick();
+    arm_ticker();
+  });
+}
+
+void Core::announce_shutdown(std::string_view reason) {
+  router_.shutdown(reason);
 }
 
 void Core::join_blocking_pool() {
@@ -211,6 +246,8 @@ std::string Core::credentials_dir() const {
   return options_.credentials_dir;
 }
 
-std::chrono::milliseconds Core::stall_threshold() const { return options_.stall_warn; }
+std::chrono::milliseconds Core::stall_threshold() const {
+  return options_.stall_warn;
+}
 
 }  // namespace pvpd::app

@@ -39,12 +39,13 @@ struct CoreOptions {
   size_t max_message_bytes = 1 << 20;
   std::chrono::milliseconds stall_warn{20};
   size_t blocking_threads = 2;
-  std::string credentials_dir;  // fallback when $CREDENTIALS_DIRECTORY is unset
+  std::string credentials_dir;      // fallback when $CREDENTIALS_DIRECTORY is unset
+  session::RouterOptions protocol;  // max_message_bytes is kept equal to the one above
 };
 
 struct CoreCounters {
   uint64_t inbound_frames = 0;
-  uint64_t inbound_paused = 0;   // times a connection was told to pause (AGAIN)
+  uint64_t inbound_paused = 0;  // times a connection was told to pause (AGAIN)
   uint64_t inbound_too_big = 0;
   uint64_t connections_opened = 0;
   uint64_t connections_closed = 0;
@@ -68,6 +69,12 @@ class Core final : public plugin_host::CoreServices {
   const CoreCounters &counters() const { return counters_; }
   size_t pending_inbound() const { return pending_inbound_.load(); }
 
+  // Starts the router's periodic tick (heartbeats, presence, gate timeouts); stops with
+  // stop_ticker() or when the io_context stops.
+  void start_ticker();
+  void stop_ticker();
+  // Graceful shutdown, step 1: every session's participants are told (session.end).
+  void announce_shutdown(std::string_view reason);
   // Closes every connection through its transport (shutdown drain).
   void close_all_connections(int32_t reason);
   // Waits for the blocking pool's threads (after all instances are stopped).
@@ -93,6 +100,7 @@ class Core final : public plugin_host::CoreServices {
 
  private:
   void resume_paused_if_drained();
+  void arm_ticker();
   void close_on_core(pvpd_conn_id conn);
 
   CoreOptions options_;
@@ -106,6 +114,8 @@ class Core final : public plugin_host::CoreServices {
   CoreCounters counters_;
   std::atomic<size_t> pending_inbound_{0};
   std::vector<pvpd_conn_id> paused_;
+  asio::steady_timer ticker_;
+  bool ticking_ = false;
   std::mutex listen_fds_mu_;
   std::shared_ptr<systemd::ListenFds> listen_fds_;
 };

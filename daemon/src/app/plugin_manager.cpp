@@ -13,11 +13,10 @@ namespace pvpd::app {
 
 Result<plugin_host::PluginInstancePtr> PluginManager::create_instance(
     const config::PluginInstanceConfig &pc, const config::Config &cfg) {
-  const plugin_host::LoadOutcome &outcome =
-      catalog_.get(pc.use, pc.path, cfg.daemon.plugin_dirs);
+  const plugin_host::LoadOutcome &outcome = catalog_.get(pc.use, pc.path, cfg.daemon.plugin_dirs);
   if (outcome.verdict != plugin_host::Verdict::kOk || !outcome.library) {
-    return Status(PVPD_E_NOENT, "plugin '" + pc.use + "' (instance '" + pc.id +
-                                    "'): " + outcome.message);
+    return Status(PVPD_E_NOENT,
+                  "plugin '" + pc.use + "' (instance '" + pc.id + "'): " + outcome.message);
   }
   std::string state_dir = cfg.daemon.state_dir + "/plugins/" + pc.id;
   auto inst =
@@ -100,8 +99,7 @@ Status PluginManager::apply(const config::Config &next, std::string *summary) {
         auto created = create_instance(pc, next);
         Status started = created ? created.value()->start() : created.status();
         if (!started) {
-          spdlog::error("instance {} failed to restart after reload: {}", pc.id,
-                        started.message());
+          spdlog::error("instance {} failed to restart after reload: {}", pc.id, started.message());
           ++failed;
           if (first_error) {
             first_error = started;

@@ -27,8 +27,7 @@ class Core;
 
 class PluginManager {
  public:
-  PluginManager(Core &core, plugin_host::PluginCatalog &catalog)
-      : core_(core), catalog_(catalog) {}
+  PluginManager(Core &core, plugin_host::PluginCatalog &catalog) : core_(core), catalog_(catalog) {}
 
   // Creates then starts every enabled instance. On any failure, stops and destroys what was
   // started and returns the first error.

@@ -32,6 +32,26 @@ struct DaemonConfig {
   uint64_t max_message_bytes = 1048576;  // daemon.core.max_message (size)
   uint64_t blocking_threads = 2;         // daemon.core.blocking_threads (1..64)
   uint64_t shutdown_grace_ms = 10000;    // daemon.shutdown_grace (duration)
+
+  // daemon.auth: who may join (auth/authenticator.h).
+  struct Token {
+    std::string sha256;  // hex SHA-256 of the token text (the token itself is never stored)
+    std::string participant;
+    std::vector<std::string> roles;
+    std::vector<std::string> capabilities;
+    bool admin = false;
+  };
+  std::string auth_mode = "open";  // open | token
+  bool auth_allow_open_remote = false;
+  std::vector<Token> auth_tokens;
+
+  // daemon.sessions: protocol policy (session/router.h).
+  std::string workspace_root;  // default: <state_dir>/workspaces
+  uint64_t gate_timeout_ms = 300000;
+  std::string gate_timeout_resolution = "rejected";  // rejected | auto_approved | escalated
+  std::string risk_threshold = "high";               // low | medium | high | critical | none
+  uint64_t reconnect_grace_ms = 0;
+  uint64_t max_history = 100000;
 };
 
 // {PVPD_DEFAULT_PLUGIN_DIR, "/usr/local/lib/pvpd/plugins"} without duplicates.

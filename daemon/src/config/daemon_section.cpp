@@ -49,6 +49,32 @@ const std::vector<pvpd_option_desc> &daemon_option_table() {
           PVPD_OPT_RANGE, 1, 64),
       opt("shutdown_grace", PVPD_OPT_DURATION, "How long a graceful stop may take.", nullptr,
           PVPD_OPT_RANGE, 0, kHourMs),
+      opt("auth.mode", PVPD_OPT_STRING,
+          "open: self-declared identities (local connections only); token: joins need a token.",
+          "open|token"),
+      opt("auth.allow_open_remote", PVPD_OPT_BOOL,
+          "Let open mode accept non-local connections (unsafe outside a trusted network)."),
+      opt("auth.tokens[].sha256", PVPD_OPT_STRING,
+          "Hex SHA-256 of a token (`printf %s TOKEN | sha256sum`).", nullptr, PVPD_OPT_REQUIRED),
+      opt("auth.tokens[].participant", PVPD_OPT_STRING,
+          "Participant id the token proves; empty = any id."),
+      opt("auth.tokens[].roles", PVPD_OPT_STRING_LIST, "Roles the token may hold."),
+      opt("auth.tokens[].capabilities", PVPD_OPT_STRING_LIST, "Capabilities the token may hold."),
+      opt("auth.tokens[].admin", PVPD_OPT_BOOL, "The token's holder is a server admin."),
+      opt("sessions.workspace_root", PVPD_OPT_STRING,
+          "Parent of the sessions' working directories (default <state_dir>/workspaces)."),
+      opt("sessions.gate_timeout", PVPD_OPT_DURATION, "How long a gate waits for its quorum.",
+          nullptr, PVPD_OPT_RANGE, 1000, 7 * 24 * kHourMs),
+      opt("sessions.gate_timeout_resolution", PVPD_OPT_STRING, "What a gate timeout does.",
+          "rejected|auto_approved|escalated"),
+      opt("sessions.risk_threshold", PVPD_OPT_STRING,
+          "Tool proposals at or above this risk always need approval.",
+          "low|medium|high|critical|none"),
+      opt("sessions.reconnect_grace", PVPD_OPT_DURATION,
+          "Delay before a dropped connection is announced as a leave.", nullptr, PVPD_OPT_RANGE, 0,
+          kHourMs),
+      opt("sessions.max_history", PVPD_OPT_INT, "Frames kept in memory per session.", nullptr,
+          PVPD_OPT_RANGE, 100, INT64_MAX),
   };
   return kTable;
 }
@@ -123,6 +149,73 @@ DaemonConfig load_daemon_section(const YamlNode *node, const Mark &parent_mark,
   set_u64(get(j, "core", "max_message"), cfg.max_message_bytes);
   set_u64(get(j, "core", "blocking_threads"), cfg.blocking_threads);
   set_u64(get(j, "shutdown_grace"), cfg.shutdown_grace_ms);
+
+  if (const auto *v = get(j, "auth", "mode"); v != nullptr && v->IsString()) {
+    cfg.auth_mode = v->GetString();
+  }
+  if (const auto *v = get(j, "auth", "allow_open_remote"); v != nullptr && v->IsBool()) {
+    cfg.auth_allow_open_remote = v->GetBool();
+  }
+  if (const auto *tokens = get(j, "auth", "tokens"); tokens != nullptr && tokens->IsArray()) {
+    auto strings = [](const rapidjson::Value &obj, const char *key) {
+      std::vector<std::string> out;
+      auto it = obj.FindMember(key);
+      if (it != obj.MemberEnd() && it->value.IsArray()) {
+        for (const auto &x : it->value.GetArray()) {
+          if (x.IsString()) {
+            out.emplace_back(x.GetString());
+          }
+        }
+      }
+      return out;
+    };
+    for (const auto &t : tokens->GetArray()) {
+      if (!t.IsObject()) {
+        continue;
+      }
+      DaemonConfig::Token tok;
+      if (const auto *x = get(t, "sha256"); x != nullptr && x->IsString()) {
+        tok.sha256 = x->GetString();
+      }
+      if (const auto *x = get(t, "participant"); x != nullptr && x->IsString()) {
+        tok.participant = x->GetString();
+      }
+      tok.roles = strings(t, "roles");
+      tok.capabilities = strings(t, "capabilities");
+      if (const auto *x = get(t, "admin"); x != nullptr && x->IsBool()) {
+        tok.admin = x->GetBool();
+      }
+      cfg.auth_tokens.push_back(std::move(tok));
+    }
+  }
+  if (const auto *v = get(j, "sessions", "workspace_root"); v != nullptr && v->IsString()) {
+    auto m = r.pointer_marks.find("/sessions/workspace_root");
+    cfg.workspace_root = resolve(v->GetString(), m != r.pointer_marks.end() ? m->second : Mark{});
+  }
+  set_u64(get(j, "sessions", "gate_timeout"), cfg.gate_timeout_ms);
+  if (const auto *v = get(j, "sessions", "gate_timeout_resolution");
+      v != nullptr && v->IsString()) {
+    cfg.gate_timeout_resolution = v->GetString();
+  }
+  if (const auto *v = get(j, "sessions", "risk_threshold"); v != nullptr && v->IsString()) {
+    cfg.risk_threshold = v->GetString();
+  }
+  set_u64(get(j, "sessions", "reconnect_grace"), cfg.reconnect_grace_ms);
+  set_u64(get(j, "sessions", "max_history"), cfg.max_history);
+  if (cfg.workspace_root.empty()) {
+    cfg.workspace_root = cfg.state_dir + "/workspaces";
+  }
+  for (size_t i = 0; i < cfg.auth_tokens.size(); ++i) {
+    const std::string &h = cfg.auth_tokens[i].sha256;
+    bool hex = h.size() == 64 && h.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex) {
+      std::string ptr = "/auth/tokens/" + std::to_string(i) + "/sha256";
+      auto m = r.pointer_marks.find(ptr);
+      sink.error(m != r.pointer_marks.end() ? m->second : parent_mark,
+                 "daemon.auth.tokens[" + std::to_string(i) + "].sha256",
+                 "expected 64 lowercase hex digits (the SHA-256 of the token)");
+    }
+  }
 
   if (r.ok && cfg.log_target == "file" && cfg.log_file.empty()) {
     auto m = r.pointer_marks.find("/log/target");

@@ -2,13 +2,42 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
+
 #include "bus/routed_message.h"
+#include "session/permissions.h"
+#include "session/router_inbound.h"
+#include "session/schema.h"
 
 namespace pvpd::session {
 
+Router::Router(bus::ConnectionTable &connections, bus::Bus &bus, RouterOptions options, Clock clock)
+    : connections_(connections),
+      bus_(bus),
+      options_(std::move(options)),
+      clock_(clock ? std::move(clock) : Clock(&unix_now_ms)),
+      auth_(options_.auth) {}
+
+Router::~Router() = default;
+
+void Router::set_options(const RouterOptions &options) {
+  options_ = options;
+  auth_.set_options(options.auth);
+}
+
 uint64_t Router::last_seq(const std::string &session) const {
-  auto it = seq_.find(session);
-  return it == seq_.end() ? 0 : it->second;
+  auto it = sessions_.find(session);
+  return it == sessions_.end() ? 0 : it->second->seq;
+}
+
+const Session *Router::find_session(const std::string &id) const {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+void Router::reject(pvpd_conn_id conn, std::string_view code, std::string_view message) {
+  ++counters_.rejected;
+  send_error(conn, code, message, {}, {});
 }
 
 void Router::on_inbound(pvpd_conn_id conn_id, std::string_view json) {
@@ -16,66 +45,293 @@ void Router::on_inbound(pvpd_conn_id conn_id, std::string_view json) {
   if (conn == nullptr) {
     return;  // closed while the frame was queued
   }
-  bus::Envelope env;
+  Inbound in;
+  in.conn = conn_id;
+  in.connection = conn;
   bus::EnvelopeError error;
-  if (!bus::parse_envelope(json, options_.max_message_bytes, &env, &error)) {
+  if (!bus::parse_envelope(json, options_.max_message_bytes, &in.env, &error)) {
     ++counters_.rejected;
     send_error(conn_id, error.code, error.message, {}, {});
     return;
   }
-  std::string session(env.session());
-  if (session.empty()) {
-    ++counters_.rejected;
-    send_error(conn_id, "INVALID_MESSAGE", "field 'session' is required", env.id(), {});
-    return;
-  }
-  // The server decides who the sender is: the identity is bound once per connection and
-  // every later claim is overwritten.
-  if (conn->participant.empty()) {
-    std::string_view claimed = env.sender();
-    conn->participant = claimed.empty() ? "conn-" + std::to_string(conn_id) : std::string(claimed);
-  }
-  bus_.join(session, conn_id);
-  route(env, conn->participant);
+  in.type = std::string(in.env.type());
+  in.session_id = std::string(in.env.session());
+  in.id = std::string(in.env.id());
+  dispatch(in);
 }
 
 void Router::on_publish(std::string_view identity, std::string_view json) {
-  bus::Envelope env;
+  // Bridges publish as themselves into an existing session; they are trusted plugins but
+  // still go through validation, and their frames carry their instance identity.
+  Inbound in;
   bus::EnvelopeError error;
-  if (!bus::parse_envelope(json, options_.max_message_bytes, &env, &error) ||
-      env.session().empty()) {
+  if (!bus::parse_envelope(json, options_.max_message_bytes, &in.env, &error)) {
     ++counters_.rejected;
     return;
   }
-  route(env, identity);
+  auto it = sessions_.find(std::string(in.env.session()));
+  if (it == sessions_.end() || it->second->ended) {
+    ++counters_.rejected;
+    return;
+  }
+  in.env.set_string("sender", identity);
+  record_and_route(*it->second, in.env, Audience{});
 }
 
-void Router::on_closed(pvpd_conn_id conn) { bus_.drop_connection(conn); }
+void Router::fail(const Inbound &in, std::string_view code, std::string_view message) {
+  ++counters_.rejected;
+  send_error(in.conn, code, message, in.id, in.session_id);
+}
 
-void Router::route(bus::Envelope &env, std::string_view sender) {
-  uint64_t now = unix_now_ms();
-  std::string session(env.session());
-  if (env.id().empty()) {
-    env.set_string("id", ids_.next(now));
+bool Router::check_sender(Inbound &in) {
+  const std::string &bound = in.connection->participant;
+  std::string_view claimed = in.env.sender();
+  if (bound.empty()) {
+    fail(in, "UNAUTHORIZED", "join a session (session.join) before sending " + in.type);
+    return false;
   }
-  env.set_string("ts", iso8601_ms(now));
-  env.set_string("sender", sender);
-  uint64_t seq = ++seq_[session];
+  if (!claimed.empty() && claimed != bound) {
+    fail(in, "UNAUTHORIZED",
+         "sender '" + std::string(claimed) + "' does not match this connection's participant '" +
+             bound + "'");
+    return false;
+  }
+  in.env.set_string("sender", bound);
+  return true;
+}
+
+void Router::dispatch(Inbound &in) {
+  if (!is_known_type(in.type)) {
+    fail(in, "INVALID_MESSAGE", "unknown message type '" + in.type + "'");
+    return;
+  }
+  if (!client_may_send(in.type)) {
+    fail(in, "UNAUTHORIZED", in.type + " is sent by the server only");
+    return;
+  }
+  if (auto violation = validate_payload(in.type, in.env.payload())) {
+    fail(in, violation->code, violation->message);
+    return;
+  }
+  if (in.session_id.empty()) {
+    fail(in, "INVALID_MESSAGE", "missing required field session");
+    return;
+  }
+  if (in.type == "session.create") {
+    handle_create(in);
+    return;
+  }
+  if (in.type == "session.join") {
+    handle_join(in);
+    return;
+  }
+  if (!check_sender(in)) {
+    return;
+  }
+  auto it = sessions_.find(in.session_id);
+  if (it == sessions_.end()) {
+    fail(in, "SESSION_NOT_FOUND", "Session " + in.session_id + " not found");
+    return;
+  }
+  in.session = it->second.get();
+  if (in.session->ended) {
+    fail(in, "INVALID_STATE", "session " + in.session_id + " has ended");
+    return;
+  }
+  in.participant = in.session->find(in.connection->participant);
+  if (in.participant == nullptr || in.participant->conn != in.conn) {
+    fail(in, "UNAUTHORIZED",
+         "'" + in.connection->participant + "' is not a participant of session " + in.session_id +
+             " on this connection");
+    return;
+  }
+  Permission perm = permission_for(in.type);
+  if (!allowed(perm, *in.participant)) {
+    fail(in, "UNAUTHORIZED",
+         in.type + " requires " + std::string(describe(perm)) + "; '" + in.participant->id +
+             "' has none of them");
+    return;
+  }
+  if (in.env.has_member("causal_refs")) {
+    const auto &refs = in.env.document()["causal_refs"];
+    if (!refs.IsArray()) {
+      fail(in, "INVALID_MESSAGE", "causal_refs must be an array of message ids");
+      return;
+    }
+    for (const auto &r : refs.GetArray()) {
+      if (!r.IsString() || in.session->known_ids.count(r.GetString()) == 0) {
+        fail(in, "INVALID_MESSAGE",
+             "causal_refs names a message this session does not know: " +
+                 std::string(r.IsString() ? r.GetString() : "(not a string)"));
+        return;
+      }
+    }
+  }
+  touch(*in.session, *in.participant);
+
+  const std::string &t = in.type;
+  if (t == "session.leave") {
+    handle_leave(in);
+  } else if (t == "session.end") {
+    handle_end(in);
+  } else if (t == "session.config_update") {
+    handle_config_update(in);
+  } else if (t == "participant.role_change") {
+    handle_role_change(in);
+  } else if (t == "heartbeat.ping") {
+    handle_ping(in);
+  } else if (t == "heartbeat.pong") {
+    // Liveness only (touch above); relaying pongs to everyone is the reference's noise.
+  } else if (t == "presence.update") {
+    handle_presence(in);
+  } else if (t.rfind("context.", 0) == 0) {
+    handle_context(in);
+  } else if (t.rfind("secret.", 0) == 0) {
+    handle_secret(in);
+  } else if (t.rfind("prompt.", 0) == 0) {
+    handle_prompt(in);
+  } else if (t.rfind("thinking.", 0) == 0) {
+    handle_thinking(in);
+  } else if (t == "tool.propose") {
+    handle_tool_propose(in);
+  } else if (t == "gate.approve" || t == "gate.reject") {
+    handle_gate_vote(in);
+  } else if (t == "tool.result") {
+    handle_tool_result(in);
+  } else if (t.rfind("interrupt.", 0) == 0) {
+    handle_interrupt(in);
+  } else if (t == "fork.create" || t == "fork.switch") {
+    handle_fork(in);
+  } else if (t.rfind("merge.", 0) == 0) {
+    handle_merge(in);
+  } else {
+    handle_relay(in);
+  }
+}
+
+// ---- delivery ----
+
+bus::Envelope Router::server_frame(std::string_view type, const Session &s,
+                                   std::string_view sender) {
+  uint64_t t = now();
+  return bus::Envelope::make(type, s.id, sender, ids_.next(t), iso8601_ms(t));
+}
+
+bool Router::may_see(const Session &s, const Participant &p, const Audience &a) const {
+  if (!a.fork.empty()) {
+    auto f = s.forks.find(a.fork);
+    bool in_fork = p.current_fork == a.fork ||
+                   (f != s.forks.end() &&
+                    (f->second.created_by == p.id ||
+                     std::find(f->second.participants.begin(), f->second.participants.end(),
+                               p.id) != f->second.participants.end()));
+    if (!in_fork) {
+      return false;
+    }
+  }
+  if (a.approvers_only && !(p.has_role("approver") || p.has_cap("approve") || p.admin)) {
+    return false;
+  }
+  if (!a.ids.empty() && std::find(a.ids.begin(), a.ids.end(), p.id) == a.ids.end()) {
+    return false;
+  }
+  return true;
+}
+
+void Router::deliver(const Session &s, const bus::RoutedMessage &msg, const Audience &audience) {
+  bool everyone = audience.ids.empty() && !audience.approvers_only && audience.fork.empty();
+  if (everyone) {
+    bus_.broadcast(msg);
+    return;
+  }
+  bus_.broadcast(msg, [&](const bus::Connection &c) {
+    for (const auto &p : s.participants) {
+      if (p.conn == c.id) {
+        return may_see(s, p, audience);
+      }
+    }
+    return false;
+  });
+}
+
+bus::RoutedMessage Router::record_and_route(Session &s, bus::Envelope &env, Audience audience,
+                                            bool deliver_live) {
+  uint64_t t = now();
+  if (env.id().empty()) {
+    env.set_string("id", ids_.next(t));
+  }
+  env.set_string("ts", iso8601_ms(t));
+  uint64_t seq = ++s.seq;
   env.set_uint("seq", seq);
   uint32_t flags = bus::is_droppable_type(env.type()) ? PVPD_MSG_DROPPABLE : 0;
   bus::RoutedMessage msg = bus::RoutedMessage::from(env, seq, flags);
   if (!msg.buffer) {
-    return;  // out of memory: the message is not acknowledged to anyone
+    return msg;
   }
   ++counters_.accepted;
-  bus_.broadcast(msg);
+  s.known_ids.insert(msg.id);
+  // Streaming deltas are part of the live view, not the decision record: keeping every
+  // chunk would make history replay (and memory) grow with token counts. Their start/end
+  // frames and the final texts carried by agents stay.
+  if ((flags & PVPD_MSG_DROPPABLE) == 0) {
+    s.history.push_back(HistoryEntry{msg, audience});
+    if (s.history.size() > options_.max_history) {
+      s.history.erase(s.history.begin());
+    }
+  }
+  if (deliver_live) {
+    deliver(s, msg, audience);
+  }
+  return msg;
+}
+
+void Router::route_unrecorded(Session &s, bus::Envelope &env, const Audience &audience) {
+  bus::RoutedMessage msg = bus::RoutedMessage::from(env, 0, 0);
+  if (msg.buffer) {
+    deliver(s, msg, audience);
+  }
+}
+
+void Router::send_to(const Session & /*s*/, const Participant &p, bus::Envelope &env) {
+  if (!p.connected()) {
+    return;
+  }
+  bus::RoutedMessage msg = bus::RoutedMessage::from(env, 0, 0);
+  if (msg.buffer) {
+    bus_.send(p.conn, msg);
+  }
+}
+
+void Router::replay_history(Session &s, Participant &p, uint64_t after_seq) {
+  // History holds secret.share frames only in redacted form, so replay needs no special case
+  // for secrets; visibility is re-checked against the joiner's current roles.
+  for (const auto &h : s.history) {
+    if (h.msg.seq <= after_seq || !may_see(s, p, h.audience)) {
+      continue;
+    }
+    bus::RoutedMessage replay = h.msg;
+    replay.flags |= PVPD_MSG_REPLAY;
+    bus_.send(p.conn, replay);
+  }
+}
+
+void Router::bind_participant_conn(Session &s, Participant &p, pvpd_conn_id conn) {
+  if (p.conn == conn) {
+    return;
+  }
+  if (p.conn != 0) {
+    // A newer connection for the same participant replaces the older one for delivery; the
+    // stale socket's later close finds it is no longer bound and announces nothing.
+    bus_.leave(s.id, p.conn);
+  }
+  p.conn = conn;
+  bus_.join(s.id, conn);
 }
 
 void Router::send_error(pvpd_conn_id conn, std::string_view code, std::string_view message,
                         std::string_view related_to, std::string_view session) {
-  uint64_t now = unix_now_ms();
-  bus::Envelope env =
-      bus::Envelope::make("error", session, "system", ids_.next(now), iso8601_ms(now));
+  uint64_t t = now();
+  bus::Envelope env = bus::Envelope::make("error", session, "system", ids_.next(t), iso8601_ms(t));
   auto &alloc = env.allocator();
   rapidjson::Value &payload = env.payload();
   auto str = [&](std::string_view s) {
@@ -83,13 +339,40 @@ void Router::send_error(pvpd_conn_id conn, std::string_view code, std::string_vi
   };
   payload.AddMember("code", str(code), alloc);
   payload.AddMember("message", str(message), alloc);
-  payload.AddMember("recoverable", true, alloc);
+  payload.AddMember("recoverable", code != "SESSION_NOT_FOUND", alloc);
   if (!related_to.empty()) {
     payload.AddMember("related_to", str(related_to), alloc);
   }
   bus::RoutedMessage msg = bus::RoutedMessage::from(env, 0, 0);
   if (msg.buffer) {
     bus_.send(conn, msg);
+  }
+}
+
+void Router::tick() {
+  uint64_t t = now();
+  for (auto &[id, s] : sessions_) {
+    if (s->ended) {
+      continue;
+    }
+    heartbeat_tick(*s, t);
+    gates_tick(*s, t);
+  }
+}
+
+void Router::shutdown(std::string_view reason) {
+  for (auto &[id, s] : sessions_) {
+    if (s->ended) {
+      continue;
+    }
+    bus::Envelope env = server_frame("session.end", *s, "system");
+    auto &alloc = env.allocator();
+    env.payload().AddMember(
+        "reason",
+        rapidjson::Value(reason.data(), static_cast<rapidjson::SizeType>(reason.size()), alloc),
+        alloc);
+    env.payload().AddMember("final_state", "aborted", alloc);
+    route_unrecorded(*s, env, Audience{});
   }
 }
 

@@ -1,72 +1,166 @@
-// Router: the core's ingress for PVP messages: parse, check, stamp, route.
+// Router: the PVP v1 protocol engine on the core thread.
 //
-// Foundation scope: the router validates the envelope, binds each connection to one
-// participant identity chosen by the server (the first frame's `sender`, or "conn-<id>"),
-// overwrites `sender` on every later frame with that identity, makes a connection a member of
-// each session it sends to, stamps `id` (when absent), `ts` and a per-session `seq`, and
-// broadcasts to the session's members. Malformed frames are answered with a PVP `error` frame
-// to the sender only. The full PVP session protocol (join, roles, gates, forks) builds on this
-// in session/ (issue "protocol").
+// Every inbound frame goes parse (bus::parse_envelope) -> validate (session/schema.h) ->
+// identify (the connection's bound participant; `sender` must match) -> authorize
+// (session/permissions.h) -> handle (per type) -> stamp (id, ts, per-session seq) -> route.
+// Frames of one connection are processed strictly in order because they arrive in order on
+// the single core thread. A refused frame gets one `error` frame, to the offending connection
+// only, and is neither relayed nor recorded.
 //
-// THREAD: core thread only.
+// Delivery is keyed on participants: each Participant has the connection currently bound to
+// it; the bus's per-session membership mirrors that binding. Visibility (`visible_to`,
+// thinking streams, secret scope, forks) applies to live delivery and to history replay.
+//
+// The handlers live in router_*.cpp by topic: sessions and presence, context and streams,
+// gates and tools.
+//
+// THREAD: core thread only. Time comes from the injected clock, so tests drive tick() with a
+// fake one.
 #pragma once
 
 #include <pvpd/plugin_abi.h>
+#include <rapidjson/document.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "auth/authenticator.h"
 #include "bus/bus.h"
 #include "bus/connection_table.h"
 #include "bus/envelope.h"
+#include "session/session.h"
 #include "util/ulid.h"
 
 namespace pvpd::session {
 
 struct RouterOptions {
   size_t max_message_bytes = 1 << 20;
+  // Sessions' working directories are <workspace_root>/<sanitized id>; empty = do not create
+  // directories (the announced path is then the bare sanitized id).
+  std::string workspace_root;
+  auth::AuthOptions auth;
+  uint64_t gate_timeout_ms = 300000;                 // the reference's 300 s
+  std::string gate_timeout_resolution = "rejected";  // rejected | auto_approved | escalated
+  std::string risk_threshold = "high";               // risk at or above always gates; "none"
+  uint64_t reconnect_grace_ms = 0;                   // delay before a disconnect is announced
+  size_t max_history = 100000;                       // frames kept in memory per session
 };
 
 struct RouterCounters {
   uint64_t accepted = 0;
   uint64_t rejected = 0;
+  uint64_t gates_opened = 0;
+  uint64_t gates_approved = 0;
+  uint64_t gates_rejected = 0;
+  uint64_t gates_timed_out = 0;
 };
 
 class Router {
  public:
-  Router(bus::ConnectionTable &connections, bus::Bus &bus, RouterOptions options)
-      : connections_(connections), bus_(bus), options_(options) {}
+  using Clock = std::function<uint64_t()>;  // Unix milliseconds
 
-  void set_options(const RouterOptions &options) { options_ = options; }
+  Router(bus::ConnectionTable &connections, bus::Bus &bus, RouterOptions options,
+         Clock clock = nullptr);
+  ~Router();
+
+  void set_options(const RouterOptions &options);
 
   // One frame from a connection.
   void on_inbound(pvpd_conn_id conn, std::string_view json);
-  // One frame published by a bridge plugin instance, sent as `identity`.
+  // One frame published by a bridge plugin instance (trusted, acts as `identity`).
   void on_publish(std::string_view identity, std::string_view json);
-  // Answers a frame refused before parsing (e.g. over the size limit) with an error frame.
-  void reject(pvpd_conn_id conn, std::string_view code, std::string_view message) {
-    ++counters_.rejected;
-    send_error(conn, code, message, {}, {});
-  }
-  // The connection is gone: leave every session.
+  // The connection is gone.
   void on_closed(pvpd_conn_id conn);
+  // Answers a frame refused before parsing (e.g. over the size limit).
+  void reject(pvpd_conn_id conn, std::string_view code, std::string_view message);
+  // Periodic work: heartbeats, presence, gate timeouts, disconnect grace. Call about twice a
+  // second (Core does) or directly from tests.
+  void tick();
+  // Graceful shutdown: every session's connected participants get session.end.
+  void shutdown(std::string_view reason);
 
   uint64_t last_seq(const std::string &session) const;
   const RouterCounters &counters() const { return counters_; }
+  size_t session_count() const { return sessions_.size(); }
+  const Session *find_session(const std::string &id) const;
 
  private:
-  // Stamps and broadcasts an accepted envelope.
-  void route(bus::Envelope &env, std::string_view sender);
+  struct Inbound;  // a frame being handled: envelope, connection, session, participant
+
+  uint64_t now() const { return clock_(); }
+  std::string new_id() { return ids_.next(now()); }
+
+  // ---- router.cpp: ingress and delivery helpers ----
+  void dispatch(Inbound &in);
+  bool check_sender(Inbound &in);
   void send_error(pvpd_conn_id conn, std::string_view code, std::string_view message,
                   std::string_view related_to, std::string_view session);
+  void fail(const Inbound &in, std::string_view code, std::string_view message);
+  // Stamps (id, ts, seq), records in history with `audience`, and delivers (unless
+  // `deliver_live` is false: the join, which its audience gets through history replay).
+  bus::RoutedMessage record_and_route(Session &s, bus::Envelope &env, Audience audience,
+                                      bool deliver_live = true);
+  // Delivers without recording (server frames outside the shared record).
+  void route_unrecorded(Session &s, bus::Envelope &env, const Audience &audience);
+  void send_to(const Session &s, const Participant &p, bus::Envelope &env);
+  bool may_see(const Session &s, const Participant &p, const Audience &a) const;
+  void deliver(const Session &s, const bus::RoutedMessage &msg, const Audience &audience);
+  bus::Envelope server_frame(std::string_view type, const Session &s, std::string_view sender);
+  void replay_history(Session &s, Participant &p, uint64_t after_seq);
+  void bind_participant_conn(Session &s, Participant &p, pvpd_conn_id conn);
+
+  // ---- router_sessions.cpp ----
+  void handle_create(Inbound &in);
+  void handle_join(Inbound &in);
+  void handle_leave(Inbound &in);
+  void handle_end(Inbound &in);
+  void handle_config_update(Inbound &in);
+  void handle_role_change(Inbound &in);
+  void handle_ping(Inbound &in);
+  void handle_presence(Inbound &in);
+  void touch(Session &s, Participant &p);
+  void announce_disconnect(Session &s, Participant &p);
+  void heartbeat_tick(Session &s, uint64_t now_ms);
+  Session &create_session(const std::string &id, const std::string &name,
+                          const rapidjson::Value *config, const std::string &creator);
+
+  // ---- router_streams.cpp ----
+  void handle_context(Inbound &in);
+  void handle_secret(Inbound &in);
+  void handle_prompt(Inbound &in);
+  void handle_thinking(Inbound &in);
+  void handle_interrupt(Inbound &in);
+  void handle_fork(Inbound &in);
+  void handle_merge(Inbound &in);
+  void handle_relay(Inbound &in);
+
+  // ---- router_gates.cpp ----
+  void handle_tool_propose(Inbound &in);
+  void handle_gate_vote(Inbound &in);
+  void handle_tool_result(Inbound &in);
+  void send_tool_execute(Session &s, const std::string &proposal_id,
+                         const std::vector<std::string> &approved_by);
+  void send_gate_request(Session &s, const Gate &gate, const Participant *only_to);
+  void gates_tick(Session &s, uint64_t now_ms);
+  // Executes the gate if its quorum is met now; true if it did.
+  bool resolve_if_decided(Session &s, const std::string &gate_id);
+  // Membership or presence changed (under on_participant_timeout "skip" an absence can
+  // complete an `all` gate): re-check every open gate.
+  void reevaluate_gates(Session &s);
+  std::vector<Voter> voters(const Session &s) const;
+  OnTimeout timeout_policy(const Session &s) const;
 
   bus::ConnectionTable &connections_;
   bus::Bus &bus_;
   RouterOptions options_;
+  Clock clock_;
+  auth::Authenticator auth_;
   RouterCounters counters_;
-  std::unordered_map<std::string, uint64_t> seq_;
+  std::map<std::string, std::unique_ptr<Session>> sessions_;
   UlidGenerator ids_;
 };
 

@@ -1,0 +1,369 @@
+// Router handlers: context, secrets, prompts, thinking/response streams, interrupts, forks and
+// merges, and plain relays.
+#include <algorithm>
+
+#include "auth/authenticator.h"
+#include "session/permissions.h"
+#include "session/router.h"
+#include "session/router_inbound.h"
+
+namespace pvpd::session {
+namespace {
+
+rapidjson::Value str_value(std::string_view s, rapidjson::Document::AllocatorType &alloc) {
+  return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc);
+}
+
+// "2026-11-22T03:16:29.372Z" -> Unix ms; 0 when unparsable.
+uint64_t parse_iso8601_ms(const std::string &ts) {
+  struct tm tm_utc {};
+  int ms = 0;
+  if (sscanf(ts.c_str(), "%d-%d-%dT%d:%d:%d", &tm_utc.tm_year, &tm_utc.tm_mon, &tm_utc.tm_mday,
+             &tm_utc.tm_hour, &tm_utc.tm_min, &tm_utc.tm_sec) != 6) {
+    return 0;
+  }
+  auto dot = ts.find('.');
+  if (dot != std::string::npos) {
+    ms = atoi(ts.c_str() + dot + 1) % 1000;
+  }
+  tm_utc.tm_year -= 1900;
+  tm_utc.tm_mon -= 1;
+  time_t secs = timegm(&tm_utc);
+  return secs < 0 ? 0 : static_cast<uint64_t>(secs) * 1000 + static_cast<uint64_t>(ms);
+}
+
+}  // namespace
+
+void Router::handle_context(Inbound &in) {
+  Session &s = *in.session;
+  rapidjson::Value &pl = in.env.payload();
+  std::string key = json_string(pl, "key");
+  std::string fork =
+      std::string(in.env.has_member("fork") ? in.env.document()["fork"].GetString() : "");
+  if (in.type == "context.add") {
+    ContextItem item;
+    item.visible_to = json_strings(pl, "visible_to");
+    item.fork = fork;
+    auto msg = record_and_route(s, in.env, Audience{item.visible_to, false, fork});
+    item.last_message_id = msg.id;
+    item.changed_seq = msg.seq;
+    s.context[key] = std::move(item);
+    return;
+  }
+  auto it = s.context.find(key);
+  if (it == s.context.end()) {
+    fail(in, "INVALID_STATE", "context key '" + key + "' does not exist in session " + s.id);
+    return;
+  }
+  // Updates and removals keep the audience of the item they change: a private item stays
+  // private (the reference sends updates to everyone).
+  Audience audience{it->second.visible_to, false, fork};
+  auto msg = record_and_route(s, in.env, audience);
+  if (in.type == "context.remove") {
+    s.context.erase(it);
+  } else {
+    it->second.last_message_id = msg.id;
+    it->second.fork = fork;
+    it->second.changed_seq = msg.seq;
+  }
+}
+
+void Router::handle_secret(Inbound &in) {
+  Session &s = *in.session;
+  rapidjson::Value &pl = in.env.payload();
+  std::string key = json_string(pl, "key");
+  if (in.type == "secret.revoke") {
+    auto it = s.secrets.find(key);
+    if (it == s.secrets.end() || it->second.revoked) {
+      fail(in, "INVALID_STATE", "no active secret '" + key + "' in session " + s.id);
+      return;
+    }
+    it->second.revoked = true;
+    std::vector<std::string> audience = it->second.scope;
+    audience.push_back(in.participant->id);
+    record_and_route(s, in.env, Audience{audience, false, {}});
+    return;
+  }
+  SecretMeta meta;
+  meta.scope = json_strings(pl, "scope");
+  meta.expires_at_ms = parse_iso8601_ms(json_string(pl, "expires_at"));
+  if (meta.expires_at_ms != 0 && meta.expires_at_ms <= now()) {
+    fail(in, "INVALID_MESSAGE", "payload.expires_at is in the past");
+    return;
+  }
+  std::vector<std::string> audience = meta.scope;
+  if (std::find(audience.begin(), audience.end(), in.participant->id) == audience.end()) {
+    audience.push_back(in.participant->id);
+  }
+  // Live: the value goes to the scope only, never to plugin subscribers or history.
+  uint64_t t = now();
+  if (in.env.id().empty()) {
+    in.env.set_string("id", ids_.next(t));
+  }
+  in.env.set_string("ts", iso8601_ms(t));
+  uint64_t seq = ++s.seq;
+  in.env.set_uint("seq", seq);
+  bus::RoutedMessage live = bus::RoutedMessage::from(in.env, seq, 0);
+  for (const auto &p : s.participants) {
+    if (p.connected() && std::find(audience.begin(), audience.end(), p.id) != audience.end()) {
+      bus_.send(p.conn, live);
+    }
+  }
+  // Record: the same frame with the value replaced by its digest.
+  std::string value = json_string(pl, "value_ref");
+  std::string value_digest = "sha256:" + auth::sha256_hex(value);
+  json_set_string(pl, "value_ref", value_digest, in.env.allocator());
+  if (pl.HasMember("value")) {
+    json_set_string(pl, "value", value_digest, in.env.allocator());
+  }
+  std::fill(value.begin(), value.end(), '\0');
+  bus::RoutedMessage recorded = bus::RoutedMessage::from(in.env, seq, 0);
+  ++counters_.accepted;
+  s.known_ids.insert(recorded.id);
+  s.history.push_back(HistoryEntry{recorded, Audience{audience, false, {}}});
+  s.secrets[key] = std::move(meta);
+}
+
+void Router::handle_prompt(Inbound &in) {
+  Session &s = *in.session;
+  rapidjson::Value &pl = in.env.payload();
+  auto &alloc = in.env.allocator();
+  if (in.type == "prompt.submit" || in.type == "prompt.draft") {
+    std::string target = json_string(pl, "target_agent");
+    if (!target.empty() || in.type == "prompt.submit") {
+      Participant *agent = s.find(target);
+      if (agent == nullptr || agent->type != "agent") {
+        fail(in, "PARTICIPANT_NOT_FOUND",
+             "payload.target_agent '" + target + "' is not an agent in session " + s.id);
+        return;
+      }
+    }
+    // Collaborative drafting: contributors accumulate until the prompt is submitted.
+    std::vector<std::string> contributors = s.draft_contributors;
+    for (const auto &c : json_strings(pl, "contributors")) {
+      if (std::find(contributors.begin(), contributors.end(), c) == contributors.end() &&
+          s.find(c) != nullptr) {
+        contributors.push_back(c);
+      }
+    }
+    if (std::find(contributors.begin(), contributors.end(), in.participant->id) ==
+        contributors.end()) {
+      contributors.push_back(in.participant->id);
+    }
+    rapidjson::Value list(rapidjson::kArrayType);
+    for (const auto &c : contributors) {
+      list.PushBack(str_value(c, alloc), alloc);
+    }
+    pl.RemoveMember("contributors");
+    pl.AddMember("contributors", list, alloc);
+    if (in.type == "prompt.draft") {
+      s.draft_contributors = contributors;
+    } else {
+      s.draft_contributors.clear();
+    }
+    auto msg = record_and_route(s, in.env, Audience{});
+    if (in.type == "prompt.submit") {
+      s.submitted_prompts.insert(msg.id);
+    }
+    return;
+  }
+  // prompt.amend
+  std::string original = json_string(pl, "original_prompt");
+  if (s.submitted_prompts.count(original) == 0) {
+    fail(in, "INVALID_STATE",
+         "payload.original_prompt '" + original + "' is not a submitted prompt of this session");
+    return;
+  }
+  record_and_route(s, in.env, Audience{});
+}
+
+void Router::handle_thinking(Inbound &in) {
+  Session &s = *in.session;
+  const std::string &agent = in.participant->id;
+  if (in.type == "thinking.start") {
+    Audience a;
+    const rapidjson::Value &pl = in.env.payload();
+    auto vt = pl.FindMember("visible_to");
+    if (vt != pl.MemberEnd()) {
+      if (vt->value.IsString() && std::string(vt->value.GetString()) == "approvers_only") {
+        a.approvers_only = true;
+      } else if (vt->value.IsArray()) {
+        a.ids = json_strings(pl, "visible_to");
+        a.ids.push_back(agent);
+      }
+    }
+    s.thinking[agent] = a;
+    record_and_route(s, in.env, a);
+    return;
+  }
+  // Every chunk and the end of a stream reach exactly the audience its start named.
+  Audience a;
+  auto it = s.thinking.find(agent);
+  if (it != s.thinking.end()) {
+    a = it->second;
+  }
+  if (in.type == "thinking.end") {
+    s.thinking.erase(agent);
+  }
+  record_and_route(s, in.env, a);
+}
+
+void Router::handle_interrupt(Inbound &in) {
+  Session &s = *in.session;
+  rapidjson::Value &pl = in.env.payload();
+  if (in.type == "interrupt.acknowledge") {
+    json_set_string(pl, "by", in.participant->id, in.env.allocator());
+    record_and_route(s, in.env, Audience{});
+    return;
+  }
+  std::string target = json_string(pl, "target");
+  if (!target.empty() && s.find(target) == nullptr) {
+    fail(in, "PARTICIPANT_NOT_FOUND",
+         "payload.target '" + target + "' is not a participant of session " + s.id);
+    return;
+  }
+  std::string inject = json_string(pl, "inject_context");
+  auto msg = record_and_route(s, in.env, Audience{});
+  if (!inject.empty()) {
+    // As the reference: the injected text becomes context "interrupt_<id>", from the
+    // interrupter, checked against the interrupter's add-context right.
+    Inbound ctx;
+    ctx.conn = in.conn;
+    ctx.connection = in.connection;
+    ctx.session = in.session;
+    ctx.participant = in.participant;
+    ctx.session_id = in.session_id;
+    ctx.type = "context.add";
+    ctx.env = server_frame("context.add", s, in.participant->id);
+    ctx.id = std::string(ctx.env.id());
+    auto &a = ctx.env.allocator();
+    rapidjson::Value &cp = ctx.env.payload();
+    cp.AddMember("key", str_value("interrupt_" + msg.id, a), a);
+    cp.AddMember("content_type", "text", a);
+    cp.AddMember("content", str_value(inject, a), a);
+    cp.AddMember("source", str_value("interrupt from " + in.participant->id, a), a);
+    if (!allowed(permission_for("context.add"), *in.participant)) {
+      fail(ctx, "UNAUTHORIZED",
+           "context.add requires " + std::string(describe(permission_for("context.add"))));
+      return;
+    }
+    handle_context(ctx);
+  }
+}
+
+void Router::handle_fork(Inbound &in) {
+  Session &s = *in.session;
+  rapidjson::Value &pl = in.env.payload();
+  auto &alloc = in.env.allocator();
+  if (in.type == "fork.switch") {
+    std::string target = json_string(pl, "target_fork");
+    if (!target.empty() && target != "main" && s.forks.count(target) == 0) {
+      fail(in, "INVALID_STATE", "payload.target_fork '" + target + "' does not exist");
+      return;
+    }
+    in.participant->current_fork = target == "main" ? "" : target;
+    record_and_route(s, in.env, Audience{});
+    return;
+  }
+  if (!s.config.allow_forks) {
+    fail(in, "INVALID_STATE", "forks are not allowed in this session (allow_forks is false)");
+    return;
+  }
+  std::string from = json_string(pl, "from_point");
+  if (!from.empty() && s.known_ids.count(from) == 0) {
+    fail(in, "INVALID_MESSAGE",
+         "payload.from_point '" + from + "' is not a message of this session");
+    return;
+  }
+  ForkInfo f;
+  f.id = "fork-" + new_id();
+  f.name = json_string(pl, "name");
+  f.created_by = in.participant->id;
+  f.participants = json_strings(pl, "participants");
+  json_set_string(pl, "fork_id", f.id, alloc);
+  auto msg = record_and_route(s, in.env, Audience{});
+  f.created_seq = msg.seq;
+  s.forks[f.id] = std::move(f);
+}
+
+void Router::handle_merge(Inbound &in) {
+  Session &s = *in.session;
+  rapidjson::Value &pl = in.env.payload();
+  auto &alloc = in.env.allocator();
+  if (in.type == "merge.propose") {
+    std::string source = json_string(pl, "source_fork");
+    std::string target = json_string(pl, "target_fork");
+    auto known = [&](const std::string &f) { return f.empty() || f == "main" || s.forks.count(f); };
+    if (!known(source) || !known(target) || source == target) {
+      fail(in, "INVALID_STATE", "merge.propose needs two different existing forks");
+      return;
+    }
+    std::string src = source == "main" ? "" : source;
+    std::string dst = target == "main" ? "" : target;
+    uint64_t since = src.empty() ? 0 : s.forks[src].created_seq;
+    // A conflict is a context key changed on both sides since the source fork was made.
+    std::vector<std::string> conflicts;
+    std::map<std::string, std::set<std::string>> changed_by_side;
+    for (const auto &h : s.history) {
+      if (h.msg.seq <= since || h.msg.type.rfind("context.", 0) != 0) {
+        continue;
+      }
+      rapidjson::Document d;
+      d.Parse(h.msg.buffer.view().data(), h.msg.buffer.view().size());
+      if (!d.IsObject() || !d.HasMember("payload")) {
+        continue;
+      }
+      std::string key = json_string(d["payload"], "key");
+      changed_by_side[key].insert(h.audience.fork);
+    }
+    for (const auto &[key, sides] : changed_by_side) {
+      if (sides.count(src) && sides.count(dst)) {
+        conflicts.push_back(key);
+      }
+    }
+    rapidjson::Value list(rapidjson::kArrayType);
+    for (const auto &c : conflicts) {
+      list.PushBack(str_value(c, alloc), alloc);
+    }
+    pl.RemoveMember("conflicts");
+    pl.AddMember("conflicts", list, alloc);
+    auto msg = record_and_route(s, in.env, Audience{});
+    s.merges[msg.id] = MergeProposal{src, dst, json_string(pl, "strategy"), conflicts};
+    return;
+  }
+  std::string proposal = json_string(pl, "merge_proposal");
+  auto it = s.merges.find(proposal);
+  if (it == s.merges.end()) {
+    fail(in, "INVALID_STATE", "payload.merge_proposal '" + proposal + "' is not an open merge");
+    return;
+  }
+  if (it->second.strategy == "manual" && !it->second.conflicts.empty() &&
+      !pl.HasMember("resolved_conflicts")) {
+    fail(in, "INVALID_STATE", "a manual merge with conflicts needs payload.resolved_conflicts");
+    return;
+  }
+  // The source fork's context items now belong to the target line.
+  for (auto &[key, item] : s.context) {
+    if (item.fork == it->second.source_fork) {
+      item.fork = it->second.target_fork;
+    }
+  }
+  s.merges.erase(it);
+  record_and_route(s, in.env, Audience{});
+}
+
+void Router::handle_relay(Inbound &in) {
+  Session &s = *in.session;
+  Audience a;
+  if (in.env.has_member("fork") && in.env.document()["fork"].IsString()) {
+    a.fork = in.env.document()["fork"].GetString();
+    if (!a.fork.empty() && s.forks.count(a.fork) == 0) {
+      fail(in, "INVALID_STATE", "fork '" + a.fork + "' does not exist in session " + s.id);
+      return;
+    }
+  }
+  // Response streams follow the visibility of nothing but the fork; thinking has its own rule.
+  record_and_route(s, in.env, a);
+}
+
+}  // namespace pvpd::session
