@@ -65,35 +65,52 @@ namespace {
 
 // The option table as a tree: "tls.cert" is child "cert" of map "tls"; "listeners[].port" is
 // child "port" of the element schema of list "listeners".
+struct SchemaChild;
+
+// Member functions are defined after SchemaChild is complete: clang with libstdc++ rejects a
+// vector of std::pair holding the incomplete SchemaNode, so children use a named struct.
 struct SchemaNode {
   const pvpd_option_desc *leaf = nullptr;
   bool list_of_maps = false;
-  std::vector<std::pair<std::string, SchemaNode>> children;  // declaration order
+  std::vector<SchemaChild> children;  // declaration order
 
-  SchemaNode *child(std::string_view name) {
-    for (auto &[n, c] : children) {
-      if (n == name) {
-        return &c;
-      }
-    }
-    return nullptr;
-  }
-  const SchemaNode *child(std::string_view name) const {
-    for (const auto &[n, c] : children) {
-      if (n == name) {
-        return &c;
-      }
-    }
-    return nullptr;
-  }
-  std::vector<std::string> names() const {
-    std::vector<std::string> out;
-    for (const auto &[n, c] : children) {
-      out.push_back(n);
-    }
-    return out;
-  }
+  SchemaNode *child(std::string_view name);
+  const SchemaNode *child(std::string_view name) const;
+  std::vector<std::string> names() const;
 };
+
+struct SchemaChild {
+  std::string first;  // key
+  SchemaNode second;  // its schema
+  SchemaChild(std::string name, SchemaNode node)
+      : first(std::move(name)), second(std::move(node)) {}
+};
+
+SchemaNode *SchemaNode::child(std::string_view name) {
+  for (auto &[n, c] : children) {
+    if (n == name) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+const SchemaNode *SchemaNode::child(std::string_view name) const {
+  for (const auto &[n, c] : children) {
+    if (n == name) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::string> SchemaNode::names() const {
+  std::vector<std::string> out;
+  for (const auto &[n, c] : children) {
+    out.push_back(n);
+  }
+  return out;
+}
 
 SchemaNode build_schema(const std::vector<pvpd_option_desc> &options) {
   SchemaNode root;
