@@ -1,0 +1,145 @@
+// HTTP on the WebSocket port (/health, /metrics, 404 JSON, CORS) and TLS (wss with a generated
+// self-signed certificate; a plain connection to the TLS port is refused).
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <regex>
+#include <sstream>
+
+#include "ws_daemon.h"
+
+namespace pvpd::testing::ws {
+namespace {
+
+TEST(WebsocketHttp, HealthMetricsAndNotFound) {
+  WsDaemon d;
+  ASSERT_TRUE(d.started()) << d.process().log();
+  WsClient a(d.options());
+  ASSERT_TRUE(join(a, "s1", "alice"));
+
+  HttpResult health = http_request(d.port(), "GET", "/health");
+  ASSERT_EQ(health.status, 200);
+  EXPECT_EQ(health.headers["content-type"], "application/json");
+  auto h = parse(health.body);
+  ASSERT_TRUE(h.IsObject()) << health.body;
+  EXPECT_STREQ(h["status"].GetString(), "ok");
+  EXPECT_FALSE(h["bridge_proxy"].GetBool());
+  ASSERT_TRUE(h["plugin"].IsObject());
+  EXPECT_EQ(h["plugin"]["connections"].GetUint64(), 1u);
+  ASSERT_TRUE(h["plugin"]["listeners"].IsArray());
+  EXPECT_EQ(std::string(h["plugin"]["listeners"][0].GetString()),
+            "127.0.0.1:" + std::to_string(d.port()));
+
+  HttpResult metrics = http_request(d.port(), "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.headers["content-type"].rfind("text/plain; version=0.0.4", 0), 0u);
+  // Prometheus text format: HELP and TYPE before each sample, `name value` samples.
+  std::istringstream in(metrics.body);
+  std::string line;
+  std::set<std::string> helped, typed;
+  std::map<std::string, double> samples;
+  const std::regex sample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*) ([0-9.eE+-]+)$)");
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (line.rfind("# HELP ", 0) == 0) {
+      helped.insert(line.substr(7, line.find(' ', 7) - 7));
+    } else if (line.rfind("# TYPE ", 0) == 0) {
+      std::string rest = line.substr(7);
+      std::string name = rest.substr(0, rest.find(' '));
+      std::string type = rest.substr(rest.find(' ') + 1);
+      EXPECT_TRUE(type == "counter" || type == "gauge") << line;
+      typed.insert(name);
+    } else if (std::regex_match(line, m, sample)) {
+      EXPECT_TRUE(helped.count(m[1]) && typed.count(m[1])) << "HELP/TYPE precede " << line;
+      samples[m[1]] = std::stod(m[2]);
+    } else {
+      ADD_FAILURE() << "not Prometheus text: " << line;
+    }
+  }
+  EXPECT_EQ(samples["pvpd_websocket_connections"], 1);
+  EXPECT_GE(samples["pvpd_websocket_connections_total"], 1);
+  EXPECT_GE(samples["pvpd_websocket_frames_in_total"], 1);
+  EXPECT_GE(samples["pvpd_websocket_frames_out_total"], 1);
+  EXPECT_GT(samples["pvpd_websocket_bytes_out_total"], 0);
+  for (const char *name : {"queue_drops_total", "slow_consumer_disconnects_total",
+                           "rate_limited_total", "bad_frames_total", "bytes_in_total"}) {
+    EXPECT_TRUE(samples.count(std::string("pvpd_websocket_") + name)) << name;
+  }
+
+  for (const char *target : {"/nope", "/sessions/s1/transcript", "/bridge/commit-context"}) {
+    HttpResult r = http_request(d.port(), "GET", target);
+    EXPECT_EQ(r.status, 404) << target;
+    EXPECT_EQ(r.body, R"({"error":"Not found"})") << target;
+  }
+}
+
+TEST(WebsocketHttp, CorsIsOffByDefault) {
+  WsDaemon d;
+  ASSERT_TRUE(d.started()) << d.process().log();
+  HttpResult r = http_request(d.port(), "GET", "/health", {{"Origin", "http://evil.example"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.count("access-control-allow-origin"), 0u);
+  HttpResult pre = http_request(d.port(), "OPTIONS", "/health", {{"Origin", "http://a.example"}});
+  EXPECT_EQ(pre.status, 204);
+  EXPECT_EQ(pre.headers.count("access-control-allow-origin"), 0u);
+}
+
+TEST(WebsocketHttp, CorsOnlyForConfiguredOrigins) {
+  WsDaemon d("      cors_origins: [\"http://app.example\"]\n");
+  ASSERT_TRUE(d.started()) << d.process().log();
+  HttpResult ok = http_request(d.port(), "OPTIONS", "/health", {{"Origin", "http://app.example"}});
+  EXPECT_EQ(ok.status, 204);
+  EXPECT_EQ(ok.headers["access-control-allow-origin"], "http://app.example");
+  HttpResult get = http_request(d.port(), "GET", "/health", {{"Origin", "http://app.example"}});
+  EXPECT_EQ(get.headers["access-control-allow-origin"], "http://app.example");
+  HttpResult other = http_request(d.port(), "GET", "/health", {{"Origin", "http://other.example"}});
+  EXPECT_EQ(other.headers.count("access-control-allow-origin"), 0u);
+}
+
+// run_command does not search PATH.
+std::string find_program(const std::string &name) {
+  const char *path = std::getenv("PATH");
+  std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    auto candidate = std::filesystem::path(dir) / name;
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      return candidate.string();
+    }
+  }
+  return std::string();
+}
+
+TEST(WebsocketTls, WssWorksWithAGeneratedCertAndPlainIsRefused) {
+  const std::string openssl = find_program("openssl");
+  if (openssl.empty()) {
+    GTEST_SKIP() << "the openssl command is not installed";
+  }
+  TempDir certs;
+  auto cert = certs.path() / "cert.pem";
+  auto key = certs.path() / "key.pem";
+  ProcessResult gen =
+      run_command({openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                   key.string(), "-out", cert.string(), "-days", "1", "-subj", "/CN=localhost"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  WsDaemon d("      tls: {cert: \"" + cert.string() + "\", key: \"" + key.string() + "\"}\n");
+  ASSERT_TRUE(d.started()) << d.process().log();
+  ClientOptions o = d.options("/");
+  o.tls = true;
+  WsClient a(o), b(o);
+  ASSERT_TRUE(join(a, "s1", "alice")) << a.failure();
+  ASSERT_TRUE(join(b, "s1", "bob")) << b.failure();
+  ASSERT_TRUE(a.send_text(draft_frame("s1", "alice", "over-tls")));
+  EXPECT_TRUE(b.wait_for([](const Message &m) { return content_of(m) == "over-tls"; }));
+
+  WsClient plain(d.options("/"));
+  EXPECT_FALSE(plain.wait_open()) << "a plain WebSocket to the TLS port must not open";
+  HttpResult http = http_request(d.port(), "GET", "/health", {}, 3s);
+  EXPECT_NE(http.status, 200) << "plain HTTP to the TLS port is not served";
+  EXPECT_TRUE(d.process().running());
+}
+
+}  // namespace
+}  // namespace pvpd::testing::ws

@@ -12,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -252,7 +253,11 @@ int WsLoop::Impl::callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 }
 
 WsLoop::WsLoop() : impl_(std::make_unique<Impl>()) {
-  std::call_once(g_log_once, [] { lws_set_log_level(0, nullptr); });
+  std::call_once(g_log_once, [] {
+    lws_set_log_level(
+        std::getenv("PVPD_WS_TEST_LWS_LOG") != nullptr ? LLL_ERR | LLL_WARN | LLL_NOTICE : 0,
+        nullptr);
+  });
   Impl &m = *impl_;
   m.names = {"pvpd-test-none"};
   m.names.insert(m.names.end(), kKnownSubprotocols.begin(), kKnownSubprotocols.end());
