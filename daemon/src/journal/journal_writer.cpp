@@ -108,6 +108,9 @@ void JournalWriter::run() {
           end_session(job.session);
         } else {
           write_record(job, done);
+          if (opts_.fsync == FsyncMode::kAlways) {
+            commit(done);  // already durable: do not hold it back for the rest of the chunk
+          }
         }
       }
       count += jobs.size();

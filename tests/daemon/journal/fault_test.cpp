@@ -113,7 +113,7 @@ TEST_P(DiskFull, ErrorsWithoutCorruptionAndRecoversWhenSpaceReturns) {
   EXPECT_EQ(rc, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllModes, DiskFull,
+INSTANTIATE_TEST_SUITE_P(JournalModes, DiskFull,
                          ::testing::Values(FsyncMode::kAlways, FsyncMode::kBatch, FsyncMode::kNone),
                          [](const auto &param_info) {
                            return std::string(fsync_mode_name(param_info.param));

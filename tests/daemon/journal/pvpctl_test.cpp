@@ -52,7 +52,7 @@ std::string env(uint64_t seq, const std::string &sender, const std::string &type
          std::to_string(seq) + R"(,"payload":)" + payload + "}";
 }
 
-class Pvpctl : public ::testing::Test {
+class JournalPvpctl : public ::testing::Test {
  protected:
   void SetUp() override {
     state_ = tmp_.path() / "state";
@@ -118,7 +118,7 @@ class Pvpctl : public ::testing::Test {
   std::filesystem::path journal_;
 };
 
-TEST_F(Pvpctl, VerifyOkAndTampered) {
+TEST_F(JournalPvpctl, VerifyOkAndTampered) {
   CliRun r = pvpctl(tmp_, sd() + "verify demo");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("OK    demo  18 records"), std::string::npos) << r.out;
@@ -145,7 +145,7 @@ TEST_F(Pvpctl, VerifyOkAndTampered) {
   EXPECT_NE(r.out.find("CORRUPT"), std::string::npos) << r.out;
 }
 
-TEST_F(Pvpctl, SessionsAndShow) {
+TEST_F(JournalPvpctl, SessionsAndShow) {
   CliRun r = pvpctl(tmp_, sd() + "sessions");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("demo"), std::string::npos) << r.out;
@@ -161,7 +161,7 @@ TEST_F(Pvpctl, SessionsAndShow) {
   EXPECT_NE(r.out.find("tool.propose 2"), std::string::npos) << r.out;
 }
 
-TEST_F(Pvpctl, Replay) {
+TEST_F(JournalPvpctl, Replay) {
   CliRun r = pvpctl(tmp_, sd() + "replay demo --from 16");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.find("#15"), std::string::npos);
@@ -221,7 +221,7 @@ TEST_F(Pvpctl, Replay) {
   EXPECT_TRUE(gone) << "pvpctl replay --follow did not stop on SIGINT";
 }
 
-TEST_F(Pvpctl, ExportMarkdownHasTheDecisions) {
+TEST_F(JournalPvpctl, ExportMarkdownHasTheDecisions) {
   CliRun r = pvpctl(tmp_, sd() + "export demo --format markdown");
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string &md = r.out;
@@ -252,13 +252,13 @@ TEST_F(Pvpctl, ExportMarkdownHasTheDecisions) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 18);
 }
 
-TEST_F(Pvpctl, ConfigFileGivesStateDir) {
+TEST_F(JournalPvpctl, ConfigFileGivesStateDir) {
   write_file(tmp_.path() / "pvpd.yaml", "version: 1\ndaemon:\n  state_dir: state\n");
   CliRun r = pvpctl(tmp_, "-c '" + (tmp_.path() / "pvpd.yaml").string() + "' verify demo");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
 }
 
-TEST_F(Pvpctl, UsageAndErrors) {
+TEST_F(JournalPvpctl, UsageAndErrors) {
   struct Case {
     std::string args;
     int code;

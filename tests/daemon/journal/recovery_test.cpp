@@ -182,7 +182,7 @@ TEST_P(JournalTamper, DetectedByVerifyAndRecover) {
   EXPECT_FALSE(store.read("s").is_ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Kinds, JournalTamper, ::testing::Range(0, 6));
+INSTANTIATE_TEST_SUITE_P(JournalKinds, JournalTamper, ::testing::Range(0, 6));
 
 TEST(JournalRecovery, BadHeaderIsReported) {
   TempDir tmp;

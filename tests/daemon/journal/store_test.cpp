@@ -54,7 +54,7 @@ TEST_P(StoreModes, CommitsInOrderAfterTheWrite) {
   EXPECT_EQ(rep.session, "s1");
 }
 
-INSTANTIATE_TEST_SUITE_P(AllModes, StoreModes,
+INSTANTIATE_TEST_SUITE_P(JournalModes, StoreModes,
                          ::testing::Values(FsyncMode::kAlways, FsyncMode::kBatch, FsyncMode::kNone),
                          [](const auto &param_info) {
                            return std::string(fsync_mode_name(param_info.param));
