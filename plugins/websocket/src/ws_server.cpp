@@ -492,13 +492,11 @@ int WsServer::on_confirm_upgrade(struct lws *wsi) {
   if (shutdown_started_) {
     return -1;
   }
-  std::array<char, 64> ip{};
-  lws_get_peer_simple(wsi, ip.data(), ip.size());
-  std::size_t &from_ip = per_ip_[ip.data()];
+  // Same address text as on_established/on_closed use, so the per-IP count always balances.
+  const std::string ip = peer_of(wsi).second;
+  auto known = per_ip_.find(ip);
+  const std::size_t from_ip = known == per_ip_.end() ? 0 : known->second;
   if (ws_count_ >= settings_.max_connections || from_ip >= settings_.max_connections_per_ip) {
-    if (from_ip == 0) {
-      per_ip_.erase(ip.data());
-    }
     Metrics::bump(metrics_.connections_refused);
     // Answer 503 and hang up (returning -1): the response is small enough to go out at once,
     // and the ">0, headers sent" path of this callback is the one with lws CVE-2025-11677.
