@@ -3,6 +3,12 @@
 // None of these may crash the daemon or disturb other clients.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <set>
 
 #include "ws_daemon.h"
@@ -100,7 +106,12 @@ TEST(WebsocketLimits, SlowConsumerIsClosed1008AndOthersAreUnaffected) {
   EXPECT_LT(rss_after - rss_before, 256 * 1024) << "server memory stays bounded (KiB)";
   slow.resume_reading();
   ASSERT_TRUE(slow.wait_closed(20s));
+  // 1008 when the close frame got through; 1006 when the server had to drop the TCP connection
+  // because the peer was still not reading 2 s after the close was decided.
   EXPECT_TRUE(slow.close_code() == 1008 || slow.close_code() == 1006) << slow.close_code();
+  if (slow.close_code() == 1008) {
+    EXPECT_EQ(slow.close_reason(), "slow consumer");
+  }
   EXPECT_TRUE(d.process().running());
   ASSERT_TRUE(sender.send_text(draft_frame("s1", "sender", "after")));
   EXPECT_TRUE(peer.wait_for([](const Message &m) { return content_of(m) == "after"; }));
@@ -189,6 +200,47 @@ TEST(WebsocketLimits, ConnectionsBeyondTheLimitsGet503) {
   ASSERT_TRUE(eventually([&] { return d.metric("connections") == 2; }));
   WsClient again(d.options());
   EXPECT_TRUE(again.wait_open()) << "a freed slot is usable again";
+}
+
+TEST(WebsocketLimits, IdleConnectionsAreClosed1001) {
+  WsDaemon d("      idle_timeout: 1s\n");
+  ASSERT_TRUE(d.started()) << d.process().log();
+  WsClient a(d.options());
+  ASSERT_TRUE(join(a, "s1", "alice"));
+  ASSERT_TRUE(a.wait_closed(10s));
+  EXPECT_EQ(a.close_code(), 1001);
+  EXPECT_EQ(a.close_reason(), "idle timeout");
+}
+
+// A peer that completed the handshake and then went silent (never answers pings) is dropped.
+TEST(WebsocketLimits, HalfOpenPeerIsReapedByPingTimeout) {
+  WsDaemon d("      ping_interval: 1s\n");
+  ASSERT_TRUE(d.started()) << d.process().log();
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(d.port()));
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr *>(&sa), sizeof sa), 0);
+  const std::string req =
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  ASSERT_TRUE(eventually([&] { return d.metric("connections") == 1; }));
+  // Read (and ignore) pings until the server hangs up.
+  bool eof = false;
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (!eof && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 500) > 0) {
+      char buf[512];
+      eof = ::recv(fd, buf, sizeof buf, 0) <= 0;
+    }
+  }
+  ::close(fd);
+  EXPECT_TRUE(eof) << "the silent peer was not reaped";
+  EXPECT_TRUE(eventually([&] { return d.metric("connections") == 0; }));
 }
 
 }  // namespace
