@@ -218,7 +218,7 @@ int WsLoop::Impl::callback(struct lws *wsi, enum lws_callback_reasons reason, vo
         if (!s->outbox.empty()) {
           out = std::move(s->outbox.front());
           s->outbox.pop_front();
-          more = !s->outbox.empty();
+          more = !s->outbox.empty() || s->want_close != 0;
         } else {
           want_close = s->want_close;
         }
@@ -237,7 +237,7 @@ int WsLoop::Impl::callback(struct lws *wsi, enum lws_callback_reasons reason, vo
           static_cast<int>(out.data.size())) {
         return -1;
       }
-      if (more || s->want_close != 0) {
+      if (more) {
         lws_callback_on_writable(wsi);
       }
       return 0;
