@@ -15,6 +15,8 @@
 int main(int argc, char **argv) {
   // Peers that vanish must surface as write errors on their socket, not kill the daemon.
   std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit must fail the journal write (reported, recoverable), not kill pvpd.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> args(argv, argv + argc);
   const char *env_config = std::getenv("PVPD_CONFIG");
   pvpd::cli::ParseResult parsed =

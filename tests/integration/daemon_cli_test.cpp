@@ -12,9 +12,14 @@ std::string minimal_config(const TempDir &dir, const std::string &plugin_dir,
                            const std::string &plugins = "[]") {
   return "version: 1\n"
          "daemon:\n"
-         "  state_dir: " + (dir.path() / "state").string() + "\n"
-         "  plugin_dirs: [" + plugin_dir + "]\n"
-         "plugins: " + plugins + "\n";
+         "  state_dir: " +
+         (dir.path() / "state").string() +
+         "\n"
+         "  plugin_dirs: [" +
+         plugin_dir +
+         "]\n"
+         "plugins: " +
+         plugins + "\n";
 }
 
 TEST(DaemonCliTest, VersionNamesAbiAndProtocol) {

@@ -14,10 +14,15 @@ std::string config_with(const TempDir &dir, const std::string &plugin_dir,
                         const std::string &plugins) {
   return "version: 1\n"
          "daemon:\n"
-         "  state_dir: " + (dir.path() / "state").string() + "\n"
-         "  plugin_dirs: [" + plugin_dir + "]\n"
+         "  state_dir: " +
+         (dir.path() / "state").string() +
+         "\n"
+         "  plugin_dirs: [" +
+         plugin_dir +
+         "]\n"
          "  log: {level: debug}\n"
-         "plugins: " + plugins + "\n";
+         "plugins: " +
+         plugins + "\n";
 }
 
 TEST(DaemonLifecycleTest, StartsAndStopsGracefullyOnSigterm) {
@@ -58,10 +63,11 @@ TEST(DaemonLifecycleTest, BadReloadKeepsRunningConfigAndGoodReloadAppliesDiff) {
       << pvpd.log();
   EXPECT_TRUE(pvpd.running());
 
-  dir.write("pvpd.yaml", config_with(dir, fixtures,
-                                     "[" + g1 + ", {use: good, id: g2, config: {label: two}}]"));
+  dir.write("pvpd.yaml",
+            config_with(dir, fixtures, "[" + g1 + ", {use: good, id: g2, config: {label: two}}]"));
   pvpd.signal(SIGHUP);
-  ASSERT_TRUE(pvpd.wait_for_log("reloaded: 1 unchanged, 0 reloaded, 0 re-created, 1 added, 0 removed"))
+  ASSERT_TRUE(
+      pvpd.wait_for_log("reloaded: 1 unchanged, 0 reloaded, 0 re-created, 1 added, 0 removed"))
       << pvpd.log();
 
   // g1 removed; g2's config changed: the fixture cannot reload in place, so it is re-created.
@@ -90,8 +96,8 @@ TEST(DaemonLifecycleTest, ExceptionInPluginCreateIsAnErrorNotACrash) {
 
 TEST(DaemonLifecycleTest, OldMinorPluginLoadsAndRuns) {
   TempDir dir;
-  auto cfg = dir.write("pvpd.yaml",
-                       config_with(dir, PVPD_FIXTURE_PLUGIN_DIR, "[{use: old-minor}]"));
+  auto cfg =
+      dir.write("pvpd.yaml", config_with(dir, PVPD_FIXTURE_PLUGIN_DIR, "[{use: old-minor}]"));
   PvpdProcess pvpd(cfg, dir.path());
   ASSERT_TRUE(pvpd.wait_for_log("running: 1 plugin instance(s)")) << pvpd.log();
   pvpd.signal(SIGTERM);

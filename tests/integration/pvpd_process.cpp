@@ -146,7 +146,9 @@ std::filesystem::path source_dir() {
   return s;
 }
 
-std::filesystem::path pvpd_binary() { return build_dir() / "bin" / "pvpd"; }
+std::filesystem::path pvpd_binary() {
+  return build_dir() / "bin" / "pvpd";
+}
 
 ProcessResult run_command(const std::vector<std::string> &argv, std::chrono::milliseconds timeout,
                           const std::map<std::string, std::string> &extra_env) {
@@ -185,7 +187,9 @@ PvpdProcess::~PvpdProcess() {
   }
 }
 
-std::string PvpdProcess::log() const { return read_file(err_path_); }
+std::string PvpdProcess::log() const {
+  return read_file(err_path_);
+}
 
 bool PvpdProcess::wait_for_log(const std::string &needle, std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -203,7 +207,9 @@ bool PvpdProcess::wait_for_log(const std::string &needle, std::chrono::milliseco
   }
 }
 
-void PvpdProcess::signal(int signo) const { ::kill(pid_, signo); }
+void PvpdProcess::signal(int signo) const {
+  ::kill(pid_, signo);
+}
 
 std::optional<ProcessResult> PvpdProcess::wait_exit(std::chrono::milliseconds timeout) {
   if (!result_) {

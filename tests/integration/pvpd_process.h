@@ -10,8 +10,8 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -68,7 +68,8 @@ class PvpdProcess {
                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
   void signal(int signo) const;
   // Waits for exit; nullopt on timeout.
-  std::optional<ProcessResult> wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  std::optional<ProcessResult> wait_exit(
+      std::chrono::milliseconds timeout = std::chrono::seconds(15));
   bool running();
 
  private:

@@ -13,6 +13,7 @@
 #include "app/plugin_manager.h"
 #include "cli/exit_codes.h"
 #include "config/loader.h"
+#include "journal/journal_options.h"
 #include "plugin_host/plugin_catalog.h"
 #include "systemd/listen_fds.h"
 #include "systemd/message_ids.h"
@@ -82,6 +83,26 @@ class Daemon {
         watchdog_(core_.io()) {}
 
   int run() {
+    if (cfg_.daemon.journal_enabled) {
+      journal::JournalOptions jo;
+      jo.dir = cfg_.daemon.state_dir + "/journal";
+      journal::parse_fsync_mode(cfg_.daemon.journal_fsync, &jo.fsync);
+      jo.batch_interval_ms = cfg_.daemon.journal_batch_interval_ms;
+      jo.batch_max_records = cfg_.daemon.journal_batch_max_records;
+      auto opened = core_.open_journal(jo);
+      if (!opened) {
+        spdlog::critical("journal: {}", opened.status().message());
+        core_.join_blocking_pool();
+        return cli::kExitFailure;
+      }
+      for (const auto &line : opened.value()) {
+        spdlog::log(line.find("NOT restored") != std::string::npos ? spdlog::level::err
+                                                                   : spdlog::level::info,
+                    "journal: {}", line);
+      }
+    } else {
+      spdlog::warn("journal disabled: messages are not durable");
+    }
     core_.set_listen_fds(
         std::make_shared<systemd::ListenFds>(systemd::ListenFds::from_environment()));
     Status st = plugins_.start_all(cfg_);
@@ -203,10 +224,23 @@ class Daemon {
     signals_.cancel();
     watchdog_.cancel();
     core_.stop_ticker();
-    // Clients learn why before their sockets close (the reference closes first).
+    // Clients learn why before their sockets close (the reference closes first). The notice
+    // waits behind pending journal commits, so give them until the grace deadline.
     core_.announce_shutdown("Server shutdown");
+    drain_deadline_ =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg_.daemon.shutdown_grace_ms);
+    finish_shutdown();
+  }
+
+  void finish_shutdown() {
+    if (core_.pending_deliveries() > 0 && std::chrono::steady_clock::now() < drain_deadline_) {
+      watchdog_.expires_after(std::chrono::milliseconds(2));
+      watchdog_.async_wait([this](const boost::system::error_code &) { finish_shutdown(); });
+      return;
+    }
     core_.close_all_connections(PVPD_CLOSE_SHUTDOWN);
     plugins_.stop_all();
+    core_.close_journal();
     core_.io().stop();
     exit_code_ = cli::kExitOk;
   }
@@ -221,6 +255,7 @@ class Daemon {
   asio::steady_timer watchdog_;
   std::chrono::milliseconds watchdog_period_{0};
   bool stopping_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_;
   int exit_code_ = cli::kExitOk;
 };
 

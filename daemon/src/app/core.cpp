@@ -29,6 +29,7 @@ Core::Core(CoreOptions options)
       ticker_(io_) {}
 
 Core::~Core() {
+  close_journal();
   join_blocking_pool();
 }
 
@@ -65,6 +66,26 @@ void Core::arm_ticker() {
 
 void Core::announce_shutdown(std::string_view reason) {
   router_.shutdown(reason);
+}
+
+Result<std::vector<std::string>> Core::open_journal(const journal::JournalOptions &options) {
+  auto store = std::make_unique<journal::JournalStore>(io_, options);
+  Status st = store->start();
+  if (!st) {
+    return st;
+  }
+  std::vector<std::string> report = router_.restore(store->recover());
+  journal_ = std::move(store);
+  router_.set_journal(journal_.get());
+  return report;
+}
+
+void Core::close_journal() {
+  if (journal_) {
+    journal_->stop();
+    router_.set_journal(nullptr);
+    journal_.reset();
+  }
 }
 
 void Core::join_blocking_pool() {

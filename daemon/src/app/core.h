@@ -24,6 +24,7 @@
 
 #include "bus/bus.h"
 #include "bus/connection_table.h"
+#include "journal/journal_store.h"
 #include "plugin_host/core_services.h"
 #include "session/router.h"
 #include "util/asio.h"
@@ -73,6 +74,13 @@ class Core final : public plugin_host::CoreServices {
   // stop_ticker() or when the io_context stops.
   void start_ticker();
   void stop_ticker();
+  // Opens the journal under `dir`, rebuilds the sessions it holds, and makes every later
+  // message durable before delivery. Returns one report line per restored/failed session.
+  Result<std::vector<std::string>> open_journal(const journal::JournalOptions &options);
+  // Flushes the journal and stops its writer (after the last message).
+  void close_journal();
+  // Deliveries still waiting for a journal commit.
+  size_t pending_deliveries() const { return router_.pending_deliveries(); }
   // Graceful shutdown, step 1: every session's participants are told (session.end).
   void announce_shutdown(std::string_view reason);
   // Closes every connection through its transport (shutdown drain).
@@ -118,6 +126,7 @@ class Core final : public plugin_host::CoreServices {
   bool ticking_ = false;
   std::mutex listen_fds_mu_;
   std::shared_ptr<systemd::ListenFds> listen_fds_;
+  std::unique_ptr<journal::JournalStore> journal_;
 };
 
 }  // namespace pvpd::app

@@ -89,8 +89,8 @@ void Bus::notify_subscriptions(const RoutedMessage &msg) {
     }
     // A callback earlier in this loop may have unsubscribed this one; honour that.
     const auto &live = *subs_;
-    bool still_there = std::any_of(live.begin(), live.end(),
-                                   [&](const Subscription &l) { return l.id == s.id; });
+    bool still_there =
+        std::any_of(live.begin(), live.end(), [&](const Subscription &l) { return l.id == s.id; });
     if (!still_there) {
       continue;
     }
@@ -110,9 +110,8 @@ pvpd_sub_id Bus::subscribe(OwnerTag owner, std::string session, std::string type
 
 bool Bus::unsubscribe(OwnerTag owner, pvpd_sub_id id) {
   auto next = std::make_shared<Subscriptions>(*subs_);
-  auto it = std::find_if(next->begin(), next->end(), [&](const Subscription &s) {
-    return s.id == id && s.owner == owner;
-  });
+  auto it = std::find_if(next->begin(), next->end(),
+                         [&](const Subscription &s) { return s.id == id && s.owner == owner; });
   if (it == next->end()) {
     return false;
   }

@@ -14,6 +14,8 @@ Connection *ConnectionTable::find(pvpd_conn_id id) {
   return it == conns_.end() ? nullptr : &it->second;
 }
 
-bool ConnectionTable::remove(pvpd_conn_id id) { return conns_.erase(id) > 0; }
+bool ConnectionTable::remove(pvpd_conn_id id) {
+  return conns_.erase(id) > 0;
+}
 
 }  // namespace pvpd::bus

@@ -26,9 +26,9 @@ struct Connection {
   uint32_t flags = 0;            // PVPD_CONN_*
   std::string transport;
   std::string peer;
-  std::string credential;        // secret: never logged
+  std::string credential;  // secret: never logged
   std::string tls_peer_subject;
-  std::string participant;       // bound identity once authenticated/joined; empty before
+  std::string participant;         // bound identity once authenticated/joined; empty before
   std::set<std::string> sessions;  // sessions this connection receives
   bool under_pressure = false;     // transport reported its queue over high water
   bool reads_paused = false;       // conn_inbound answered AGAIN; waiting for flow(1)

@@ -90,8 +90,8 @@ std::string_view Envelope::get_string(std::string_view name) const {
   if (!doc_.IsObject()) {
     return {};
   }
-  auto it = doc_.FindMember(
-      rapidjson::Value(rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
+  auto it = doc_.FindMember(rapidjson::Value(
+      rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
   if (it == doc_.MemberEnd() || !it->value.IsString()) {
     return {};
   }
@@ -104,8 +104,12 @@ bool Envelope::has_member(std::string_view name) const {
              name.data(), static_cast<rapidjson::SizeType>(name.size())))) != doc_.MemberEnd();
 }
 
-rapidjson::Value &Envelope::payload() { return doc_["payload"]; }
-const rapidjson::Value &Envelope::payload() const { return doc_["payload"]; }
+rapidjson::Value &Envelope::payload() {
+  return doc_["payload"];
+}
+const rapidjson::Value &Envelope::payload() const {
+  return doc_["payload"];
+}
 
 void Envelope::set_string(std::string_view name, std::string_view value) {
   auto &alloc = doc_.GetAllocator();
@@ -149,8 +153,8 @@ bool parse_envelope(std::string_view json, size_t max_bytes, Envelope *out, Enve
   rapidjson::Document &doc = out->document();
   // Iterative parsing keeps the parser off the call stack; invalid UTF-8 and trailing garbage
   // are errors.
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
-      json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(),
+                                                                                    json.size());
   if (doc.HasParseError()) {
     return fail(error, "INVALID_MESSAGE",
                 std::string("malformed JSON at offset ") + std::to_string(doc.GetErrorOffset()) +
@@ -169,7 +173,8 @@ bool parse_envelope(std::string_view json, size_t max_bytes, Envelope *out, Enve
                 "field 'type' must be 1-64 characters of a-z, 0-9, '_' and '.'");
   }
   auto v_it = doc.FindMember("v");
-  if (v_it != doc.MemberEnd() && !(v_it->value.IsInt() && v_it->value.GetInt() == kProtocolVersion)) {
+  if (v_it != doc.MemberEnd() &&
+      !(v_it->value.IsInt() && v_it->value.GetInt() == kProtocolVersion)) {
     return fail(error, "INVALID_MESSAGE", "unsupported protocol version (this server speaks v 1)");
   }
   for (const char *field : {"id", "session", "sender", "ref", "fork"}) {

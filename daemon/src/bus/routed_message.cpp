@@ -2,7 +2,9 @@
 
 namespace pvpd::bus {
 namespace {
-pvpd_str str_of(const std::string &s) { return pvpd_str{s.data(), s.size()}; }
+pvpd_str str_of(const std::string &s) {
+  return pvpd_str{s.data(), s.size()};
+}
 }  // namespace
 
 RoutedMessage RoutedMessage::from(const Envelope &env, uint64_t seq, uint32_t flags) {

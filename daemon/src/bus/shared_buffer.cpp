@@ -40,6 +40,8 @@ void buffer_unref(const pvpd_buf *buf) noexcept {
   }
 }
 
-size_t buffers_alive() noexcept { return g_alive.load(std::memory_order_relaxed); }
+size_t buffers_alive() noexcept {
+  return g_alive.load(std::memory_order_relaxed);
+}
 
 }  // namespace pvpd::bus

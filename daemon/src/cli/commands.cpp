@@ -1,10 +1,10 @@
 #include "cli/commands.h"
 
-#include <boost/version.hpp>
 #include <fmt/core.h>
 #include <openssl/opensslv.h>
 #include <rapidjson/rapidjson.h>
 #include <spdlog/version.h>
+#include <boost/version.hpp>
 
 #include <filesystem>
 #include <ostream>
@@ -51,9 +51,8 @@ int check_config(const Options &o, std::ostream &out, std::ostream &err) {
     return kExitConfig;
   }
   if (!o.quiet) {
-    out << "pvpd: configuration " << o.config_path << " is valid ("
-        << r.config->plugins.size() << " plugin instance(s), " << r.config->files.size()
-        << " file(s))\n";
+    out << "pvpd: configuration " << o.config_path << " is valid (" << r.config->plugins.size()
+        << " plugin instance(s), " << r.config->files.size() << " file(s))\n";
   }
   return kExitOk;
 }
@@ -104,8 +103,8 @@ void print_version(std::ostream &out) {
       << BOOST_VERSION % 100 << ", yaml-cpp " << PVPD_YAML_CPP_VERSION << ", spdlog "
       << SPDLOG_VER_MAJOR << "." << SPDLOG_VER_MINOR << "." << SPDLOG_VER_PATCH << ", fmt "
       << FMT_VERSION / 10000 << "." << FMT_VERSION / 100 % 100 << "." << FMT_VERSION % 100
-      << ", RapidJSON " << RAPIDJSON_VERSION_STRING << ", libsystemd "
-      << PVPD_LIBSYSTEMD_VERSION << ", " << OPENSSL_VERSION_TEXT << "\n";
+      << ", RapidJSON " << RAPIDJSON_VERSION_STRING << ", libsystemd " << PVPD_LIBSYSTEMD_VERSION
+      << ", " << OPENSSL_VERSION_TEXT << "\n";
 }
 
 }  // namespace pvpd::cli

@@ -84,31 +84,37 @@ ParseResult parse_command_line(const std::vector<std::string> &args,
     switch (c) {
       case 'c': o.config_path = optarg; break;
       case 't':
-        if (!set_command(o, Command::kCheckConfig, &result.error)) return result;
+        if (!set_command(o, Command::kCheckConfig, &result.error))
+          return result;
         break;
       case 'T':
-        if (!set_command(o, Command::kDumpConfig, &result.error)) return result;
+        if (!set_command(o, Command::kDumpConfig, &result.error))
+          return result;
         break;
       case 'q': o.quiet = true; break;
       case 'h':
-        if (!set_command(o, Command::kHelp, &result.error)) return result;
+        if (!set_command(o, Command::kHelp, &result.error))
+          return result;
         break;
       case kOptVersion:
-        if (!set_command(o, Command::kVersion, &result.error)) return result;
+        if (!set_command(o, Command::kVersion, &result.error))
+          return result;
         break;
       case kOptListPlugins:
-        if (!set_command(o, Command::kListPlugins, &result.error)) return result;
+        if (!set_command(o, Command::kListPlugins, &result.error))
+          return result;
         break;
       case kOptDescribePlugin:
-        if (!set_command(o, Command::kDescribePlugin, &result.error)) return result;
+        if (!set_command(o, Command::kDescribePlugin, &result.error))
+          return result;
         o.plugin_name = optarg;
         break;
       case kOptLogLevel: o.log_level = optarg; break;
       case kOptLogTarget: o.log_target = optarg; break;
       case kOptForeground: break;
       case ':':
-        result.error = "option " + std::string(argv[static_cast<size_t>(optind - 1)]) +
-                       " needs a value";
+        result.error =
+            "option " + std::string(argv[static_cast<size_t>(optind - 1)]) + " needs a value";
         return result;
       default:
         result.error = "unknown option " + std::string(argv[static_cast<size_t>(optind - 1)]);
@@ -124,8 +130,8 @@ ParseResult parse_command_line(const std::vector<std::string> &args,
     return result;
   }
   if (o.log_level) {
-    static const std::array<const char *, 7> kLevels = {"trace", "debug", "info",    "warn",
-                                                         "error", "critical", "off"};
+    static const std::array<const char *, 7> kLevels = {"trace", "debug",    "info", "warn",
+                                                        "error", "critical", "off"};
     bool ok = false;
     for (const char *l : kLevels) {
       ok = ok || *o.log_level == l;

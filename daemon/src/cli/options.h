@@ -9,13 +9,20 @@
 
 namespace pvpd::cli {
 
-enum class Command { kRun, kCheckConfig, kDumpConfig, kListPlugins, kDescribePlugin, kVersion,
-                     kHelp };
+enum class Command {
+  kRun,
+  kCheckConfig,
+  kDumpConfig,
+  kListPlugins,
+  kDescribePlugin,
+  kVersion,
+  kHelp
+};
 
 struct Options {
   Command command = Command::kRun;
-  std::string config_path;  // -c; default $PVPD_CONFIG, else /etc/pvpd/pvpd.yaml
-  bool quiet = false;       // -q with -t: print nothing on success
+  std::string config_path;                // -c; default $PVPD_CONFIG, else /etc/pvpd/pvpd.yaml
+  bool quiet = false;                     // -q with -t: print nothing on success
   std::optional<std::string> log_level;   // --log-level
   std::optional<std::string> log_target;  // --log-target
   std::string plugin_name;                // --describe-plugin NAME

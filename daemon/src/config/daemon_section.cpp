@@ -75,6 +75,16 @@ const std::vector<pvpd_option_desc> &daemon_option_table() {
           kHourMs),
       opt("sessions.max_history", PVPD_OPT_INT, "Frames kept in memory per session.", nullptr,
           PVPD_OPT_RANGE, 100, INT64_MAX),
+      opt("journal.enabled", PVPD_OPT_BOOL,
+          "Record every accepted message in the session's journal before delivering it."),
+      opt("journal.fsync", PVPD_OPT_STRING,
+          "always: fsync each record; batch: group commit; none: no fsync (page cache only).",
+          "always|batch|none"),
+      opt("journal.batch_interval", PVPD_OPT_DURATION,
+          "Longest wait of a group commit (0: flush when the queue is empty).", nullptr,
+          PVPD_OPT_RANGE, 0, 1000),
+      opt("journal.batch_max_records", PVPD_OPT_INT, "Records per group commit at most.", nullptr,
+          PVPD_OPT_RANGE, 1, 100000),
   };
   return kTable;
 }
@@ -202,6 +212,14 @@ DaemonConfig load_daemon_section(const YamlNode *node, const Mark &parent_mark,
   }
   set_u64(get(j, "sessions", "reconnect_grace"), cfg.reconnect_grace_ms);
   set_u64(get(j, "sessions", "max_history"), cfg.max_history);
+  if (const auto *v = get(j, "journal", "enabled"); v != nullptr && v->IsBool()) {
+    cfg.journal_enabled = v->GetBool();
+  }
+  if (const auto *v = get(j, "journal", "fsync"); v != nullptr && v->IsString()) {
+    cfg.journal_fsync = v->GetString();
+  }
+  set_u64(get(j, "journal", "batch_interval"), cfg.journal_batch_interval_ms);
+  set_u64(get(j, "journal", "batch_max_records"), cfg.journal_batch_max_records);
   if (cfg.workspace_root.empty()) {
     cfg.workspace_root = cfg.state_dir + "/workspaces";
   }

@@ -29,7 +29,7 @@ struct YamlNode {
   // ${VAR} expansion failed here and was reported: later checks skip the value instead of
   // reporting a second, confusing error about the unexpanded text.
   bool expand_failed = false;
-  std::vector<YamlNode> items;                         // kSequence
+  std::vector<YamlNode> items;     // kSequence
   std::vector<YamlEntry> entries;  // kMap, in file order; keys are scalars
 
   bool is_null() const { return kind == Kind::kNull; }

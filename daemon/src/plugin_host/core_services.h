@@ -39,8 +39,7 @@ class CoreServices {
   virtual pvpd_status conn_inbound(PluginInstance &owner, pvpd_conn_id conn,
                                    std::string_view json) = 0;
   virtual pvpd_status conn_closed(PluginInstance &owner, pvpd_conn_id conn, int32_t reason) = 0;
-  virtual pvpd_status conn_pressure(PluginInstance &owner, pvpd_conn_id conn,
-                                    uint32_t level) = 0;
+  virtual pvpd_status conn_pressure(PluginInstance &owner, pvpd_conn_id conn, uint32_t level) = 0;
   virtual pvpd_status publish(PluginInstance &owner, std::string_view json) = 0;
 
   // Core thread.

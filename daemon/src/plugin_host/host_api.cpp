@@ -90,8 +90,7 @@ pvpd_status api_conn_closed(pvpd_host_ctx *ctx, pvpd_conn_id conn, int32_t reaso
   return guarded(ctx, [&](PluginInstance &i) { return i.core().conn_closed(i, conn, reason); });
 }
 pvpd_status api_conn_pressure(pvpd_host_ctx *ctx, pvpd_conn_id conn, uint32_t level) noexcept {
-  return guarded(ctx,
-                 [&](PluginInstance &i) { return i.core().conn_pressure(i, conn, level); });
+  return guarded(ctx, [&](PluginInstance &i) { return i.core().conn_pressure(i, conn, level); });
 }
 pvpd_status api_publish(pvpd_host_ctx *ctx, pvpd_str json) noexcept {
   return guarded(ctx, [&](PluginInstance &i) { return i.core().publish(i, view_of(json)); });
@@ -105,8 +104,8 @@ pvpd_status api_subscribe(pvpd_host_ctx *ctx, const pvpd_sub_filter *filter, pvp
   return guarded(ctx, [&](PluginInstance &i) {
     std::string session;
     std::string prefix;
-    if (filter != nullptr && filter->struct_size >= offsetof(pvpd_sub_filter, type_prefix) +
-                                                        sizeof(pvpd_str)) {
+    if (filter != nullptr &&
+        filter->struct_size >= offsetof(pvpd_sub_filter, type_prefix) + sizeof(pvpd_str)) {
       session = std::string(view_of(filter->session));
       prefix = std::string(view_of(filter->type_prefix));
     }
@@ -125,9 +124,8 @@ pvpd_status api_post(pvpd_host_ctx *ctx, pvpd_task_fn fn, void *user) noexcept {
 }
 pvpd_status api_timer_start(pvpd_host_ctx *ctx, uint64_t delay_ms, uint64_t period_ms,
                             pvpd_task_fn fn, void *user, pvpd_timer_id *out) noexcept {
-  return guarded(ctx, [&](PluginInstance &i) {
-    return i.start_timer(delay_ms, period_ms, fn, user, out);
-  });
+  return guarded(
+      ctx, [&](PluginInstance &i) { return i.start_timer(delay_ms, period_ms, fn, user, out); });
 }
 pvpd_status api_timer_cancel(pvpd_host_ctx *ctx, pvpd_timer_id timer) noexcept {
   return guarded(ctx, [&](PluginInstance &i) { return i.cancel_timer(timer); });
@@ -247,6 +245,8 @@ const pvpd_host_api_v1 kTable = {
 
 }  // namespace
 
-const pvpd_host_api_v1 &host_api_table() { return kTable; }
+const pvpd_host_api_v1 &host_api_table() {
+  return kTable;
+}
 
 }  // namespace pvpd::plugin_host

@@ -27,7 +27,9 @@ spdlog::level::level_enum to_spdlog(int32_t level) {
   }
 }
 
-pvpd_str str_of(const std::string &s) { return pvpd_str{s.data(), s.size()}; }
+pvpd_str str_of(const std::string &s) {
+  return pvpd_str{s.data(), s.size()};
+}
 
 }  // namespace
 
@@ -49,11 +51,10 @@ PluginInstance::PluginInstance(CoreServices &core, std::shared_ptr<PluginLibrary
       display_name_(std::string(library_->name()) + "/" + id_),
       state_dir_(std::move(state_dir)),
       ctx_{this},
-      stall_(core.stall_threshold(),
-             [this](std::string_view hook, std::chrono::microseconds took) {
-               log(PVPD_LOG_WARN, fmt::format("hook {} blocked the core thread for {} ms",
-                                              hook, static_cast<double>(took.count()) / 1000.0));
-             }) {}
+      stall_(core.stall_threshold(), [this](std::string_view hook, std::chrono::microseconds took) {
+        log(PVPD_LOG_WARN, fmt::format("hook {} blocked the core thread for {} ms", hook,
+                                       static_cast<double>(took.count()) / 1000.0));
+      }) {}
 
 PluginInstance::~PluginInstance() {
   // Destruction without stop/destroy would leak the plugin's instance; the application always
@@ -63,8 +64,12 @@ PluginInstance::~PluginInstance() {
   }
 }
 
-std::string_view PluginInstance::plugin_name() const { return library_->name(); }
-const pvpd_plugin_descriptor_v1 &PluginInstance::descriptor() const { return *desc_; }
+std::string_view PluginInstance::plugin_name() const {
+  return library_->name();
+}
+const pvpd_plugin_descriptor_v1 &PluginInstance::descriptor() const {
+  return *desc_;
+}
 
 bool PluginInstance::accepting_calls() const {
   InstanceState s = state();
@@ -271,10 +276,10 @@ pvpd_status PluginInstance::post_task(pvpd_task_fn fn, void *user) {
   }
   TrackedTaskPtr task = tasks_.add(fn, user);
   asio::post(core_.core_context(), [self = shared_from_this(), task] {
-    self->tasks_.finish(task, self->state() == InstanceState::kRunning ||
-                                      self->state() == InstanceState::kCreated
-                                  ? PVPD_OK
-                                  : PVPD_E_CANCELED);
+    self->tasks_.finish(
+        task, self->state() == InstanceState::kRunning || self->state() == InstanceState::kCreated
+                  ? PVPD_OK
+                  : PVPD_E_CANCELED);
   });
   return PVPD_OK;
 }
@@ -402,9 +407,8 @@ pvpd_status PluginInstance::run_blocking(pvpd_task_fn work, pvpd_task_fn done, v
     }
     self->blocking_cv_.notify_all();
     asio::post(self->core_.core_context(), [self, completion] {
-      self->tasks_.finish(completion, self->state() == InstanceState::kRunning
-                                          ? PVPD_OK
-                                          : PVPD_E_CANCELED);
+      self->tasks_.finish(completion,
+                          self->state() == InstanceState::kRunning ? PVPD_OK : PVPD_E_CANCELED);
     });
   });
   return PVPD_OK;

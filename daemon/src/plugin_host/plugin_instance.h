@@ -47,8 +47,7 @@ namespace pvpd::plugin_host {
 
 enum class InstanceState : int { kNew, kCreated, kRunning, kStopping, kStopped, kDestroyed };
 
-class PluginInstance : public bus::Endpoint,
-                       public std::enable_shared_from_this<PluginInstance> {
+class PluginInstance : public bus::Endpoint, public std::enable_shared_from_this<PluginInstance> {
  public:
   PluginInstance(CoreServices &core, std::shared_ptr<PluginLibrary> library, std::string id,
                  std::string state_dir);
@@ -117,7 +116,7 @@ class PluginInstance : public bus::Endpoint,
   std::atomic<InstanceState> state_{InstanceState::kNew};
   StallTimer stall_;
 
-  TaskRegistry tasks_;  // posts and run_blocking "done" callbacks
+  TaskRegistry tasks_;    // posts and run_blocking "done" callbacks
   std::mutex timers_mu_;  // timers may be started and cancelled from any thread
   std::unordered_map<pvpd_timer_id, std::unique_ptr<Timer>> timers_;
   std::atomic<uint64_t> next_timer_id_{1};

@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "bus/routed_message.h"
@@ -28,6 +30,14 @@ void Router::set_options(const RouterOptions &options) {
 uint64_t Router::last_seq(const std::string &session) const {
   auto it = sessions_.find(session);
   return it == sessions_.end() ? 0 : it->second->seq;
+}
+
+size_t Router::pending_deliveries() const {
+  size_t n = 0;
+  for (const auto &[id, s] : sessions_) {
+    n += s->pending.size();
+  }
+  return n;
 }
 
 const Session *Router::find_session(const std::string &id) const {
@@ -101,6 +111,12 @@ bool Router::check_sender(Inbound &in) {
 }
 
 void Router::dispatch(Inbound &in) {
+  // Errors for a frame whose record fails to commit go to the connection that sent it.
+  current_sender_conn_ = in.conn;
+  struct Reset {
+    pvpd_conn_id &ref;
+    ~Reset() { ref = 0; }
+  } reset{current_sender_conn_};
   if (!is_known_type(in.type)) {
     fail(in, "INVALID_MESSAGE", "unknown message type '" + in.type + "'");
     return;
@@ -218,6 +234,9 @@ bus::Envelope Router::server_frame(std::string_view type, const Session &s,
 }
 
 bool Router::may_see(const Session &s, const Participant &p, const Audience &a) const {
+  if (!a.owner.empty() && a.owner == p.id) {
+    return true;
+  }
   if (!a.fork.empty()) {
     auto f = s.forks.find(a.fork);
     bool in_fork = p.current_fork == a.fork ||
@@ -238,7 +257,8 @@ bool Router::may_see(const Session &s, const Participant &p, const Audience &a) 
   return true;
 }
 
-void Router::deliver(const Session &s, const bus::RoutedMessage &msg, const Audience &audience) {
+void Router::deliver_now(const Session &s, const bus::RoutedMessage &msg,
+                         const Audience &audience) {
   bool everyone = audience.ids.empty() && !audience.approvers_only && audience.fork.empty();
   if (everyone) {
     bus_.broadcast(msg);
@@ -254,8 +274,77 @@ void Router::deliver(const Session &s, const bus::RoutedMessage &msg, const Audi
   });
 }
 
+void Router::deliver(Session &s, const bus::RoutedMessage &msg, const Audience &audience) {
+  s.pending.push_back(PendingDelivery{s.seq, msg, audience, 0});
+  flush(s);
+}
+
+void Router::send_when_durable(Session &s, pvpd_conn_id conn, const bus::RoutedMessage &msg) {
+  if (conn == 0) {
+    return;
+  }
+  s.pending.push_back(PendingDelivery{s.seq, msg, Audience{}, conn});
+  flush(s);
+}
+
+void Router::flush(Session &s) {
+  while (!s.pending.empty() && s.pending.front().after_seq <= s.committed_seq) {
+    PendingDelivery d = std::move(s.pending.front());
+    s.pending.pop_front();
+    if (d.conn != 0) {
+      bus_.send(d.conn, d.msg);
+    } else {
+      deliver_now(s, d.msg, d.audience);
+    }
+  }
+}
+
+void Router::commit(Session &s, const bus::RoutedMessage &recorded, pvpd_conn_id sender_conn) {
+  if (journal_ == nullptr) {
+    s.committed_seq = recorded.seq;
+    return;
+  }
+  if (sender_conn != 0) {
+    s.uncommitted_senders[recorded.seq] = sender_conn;
+  }
+  journal_->append(s.id, recorded.seq, recorded.buffer,
+                   [this, id = s.id, seq = recorded.seq](Status st) { on_commit(id, seq, st); });
+}
+
+void Router::on_commit(const std::string &session_id, uint64_t seq, const Status &st) {
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) {
+    return;
+  }
+  Session &s = *it->second;
+  pvpd_conn_id sender = 0;
+  if (auto u = s.uncommitted_senders.find(seq); u != s.uncommitted_senders.end()) {
+    sender = u->second;
+    s.uncommitted_senders.erase(u);
+  }
+  if (!st) {
+    // Not durable, so nobody may see it: drop its deliveries (later ones wait for their own
+    // records) and tell the sender. The journal stays consistent; the seq is skipped.
+    ++counters_.journal_failures;
+    spdlog::error("session {}: journal write of seq {} failed: {}", session_id, seq, st.message());
+    s.pending.erase(std::remove_if(s.pending.begin(), s.pending.end(),
+                                   [&](const PendingDelivery &d) { return d.msg.seq == seq; }),
+                    s.pending.end());
+    s.history.erase(std::remove_if(s.history.begin(), s.history.end(),
+                                   [&](const HistoryEntry &h) { return h.msg.seq == seq; }),
+                    s.history.end());
+    if (sender != 0) {
+      send_error(sender, "INTERNAL_ERROR",
+                 "the message could not be recorded (" + st.message() + "); it was not delivered",
+                 {}, session_id);
+    }
+  }
+  s.committed_seq = std::max(s.committed_seq, seq);
+  flush(s);
+}
+
 bus::RoutedMessage Router::record_and_route(Session &s, bus::Envelope &env, Audience audience,
-                                            bool deliver_live) {
+                                            bool deliver_live, bool replay) {
   uint64_t t = now();
   if (env.id().empty()) {
     env.set_string("id", ids_.next(t));
@@ -274,11 +363,13 @@ bus::RoutedMessage Router::record_and_route(Session &s, bus::Envelope &env, Audi
   // chunk would make history replay (and memory) grow with token counts. Their start/end
   // frames and the final texts carried by agents stay.
   if ((flags & PVPD_MSG_DROPPABLE) == 0) {
-    s.history.push_back(HistoryEntry{msg, audience});
+    s.history.push_back(HistoryEntry{msg, audience, replay});
     if (s.history.size() > options_.max_history) {
       s.history.erase(s.history.begin());
     }
   }
+  // Every accepted frame is journaled, streaming deltas included: the record is the product.
+  commit(s, msg, current_sender_conn_);
   if (deliver_live) {
     deliver(s, msg, audience);
   }
@@ -292,13 +383,13 @@ void Router::route_unrecorded(Session &s, bus::Envelope &env, const Audience &au
   }
 }
 
-void Router::send_to(const Session & /*s*/, const Participant &p, bus::Envelope &env) {
+void Router::send_to(Session &s, const Participant &p, bus::Envelope &env) {
   if (!p.connected()) {
     return;
   }
   bus::RoutedMessage msg = bus::RoutedMessage::from(env, 0, 0);
   if (msg.buffer) {
-    bus_.send(p.conn, msg);
+    send_when_durable(s, p.conn, msg);
   }
 }
 
@@ -306,12 +397,12 @@ void Router::replay_history(Session &s, Participant &p, uint64_t after_seq) {
   // History holds secret.share frames only in redacted form, so replay needs no special case
   // for secrets; visibility is re-checked against the joiner's current roles.
   for (const auto &h : s.history) {
-    if (h.msg.seq <= after_seq || !may_see(s, p, h.audience)) {
+    if (!h.replay || h.msg.seq <= after_seq || !may_see(s, p, h.audience)) {
       continue;
     }
     bus::RoutedMessage replay = h.msg;
     replay.flags |= PVPD_MSG_REPLAY;
-    bus_.send(p.conn, replay);
+    send_when_durable(s, p.conn, replay);
   }
 }
 
@@ -361,6 +452,9 @@ void Router::tick() {
 }
 
 void Router::shutdown(std::string_view reason) {
+  // Sessions are not ended (they survive the restart); the connections closing next are
+  // not announced as departures.
+  shutting_down_ = true;
   for (auto &[id, s] : sessions_) {
     if (s->ended) {
       continue;

@@ -32,6 +32,7 @@
 #include "bus/bus.h"
 #include "bus/connection_table.h"
 #include "bus/envelope.h"
+#include "journal/journal_store.h"
 #include "session/session.h"
 #include "util/ulid.h"
 
@@ -57,6 +58,8 @@ struct RouterCounters {
   uint64_t gates_approved = 0;
   uint64_t gates_rejected = 0;
   uint64_t gates_timed_out = 0;
+  uint64_t journal_failures = 0;
+  uint64_t sessions_restored = 0;
 };
 
 class Router {
@@ -68,6 +71,12 @@ class Router {
   ~Router();
 
   void set_options(const RouterOptions &options);
+  // Journals every recorded frame before it is delivered (null: no durability, deliveries are
+  // immediate). The store must outlive the router's use of it.
+  void set_journal(journal::JournalStore *journal) { journal_ = journal; }
+  // Rebuilds sessions from their journals at startup (before any connection). Sessions that
+  // ended are skipped; returns one line per session for the log.
+  std::vector<std::string> restore(const std::vector<journal::JournalStore::Recovered> &recovered);
 
   // One frame from a connection.
   void on_inbound(pvpd_conn_id conn, std::string_view json);
@@ -84,6 +93,7 @@ class Router {
   void shutdown(std::string_view reason);
 
   uint64_t last_seq(const std::string &session) const;
+  size_t pending_deliveries() const;
   const RouterCounters &counters() const { return counters_; }
   size_t session_count() const { return sessions_.size(); }
   const Session *find_session(const std::string &id) const;
@@ -103,12 +113,23 @@ class Router {
   // Stamps (id, ts, seq), records in history with `audience`, and delivers (unless
   // `deliver_live` is false: the join, which its audience gets through history replay).
   bus::RoutedMessage record_and_route(Session &s, bus::Envelope &env, Audience audience,
-                                      bool deliver_live = true);
+                                      bool deliver_live = true, bool replay = true);
+  // Durability: every recorded frame is appended to the journal; deliveries (recorded or not)
+  // wait in the session's queue until all records before them are durable.
+  void commit(Session &s, const bus::RoutedMessage &recorded, pvpd_conn_id sender_conn);
+  void on_commit(const std::string &session_id, uint64_t seq, const Status &st);
+  void flush(Session &s);
+  void send_when_durable(Session &s, pvpd_conn_id conn, const bus::RoutedMessage &msg);
   // Delivers without recording (server frames outside the shared record).
   void route_unrecorded(Session &s, bus::Envelope &env, const Audience &audience);
-  void send_to(const Session &s, const Participant &p, bus::Envelope &env);
+  // Restore: applies one journaled record's state effects (no delivery).
+  void restore_record(Session &s, bus::Envelope &env, const bus::RoutedMessage &msg);
+  void reopen_gate(Session &s, bus::Envelope &env, const bus::RoutedMessage &msg);
+  void send_to(Session &s, const Participant &p, bus::Envelope &env);
   bool may_see(const Session &s, const Participant &p, const Audience &a) const;
-  void deliver(const Session &s, const bus::RoutedMessage &msg, const Audience &audience);
+  // Queues a broadcast behind pending commits; deliver_now sends at once.
+  void deliver(Session &s, const bus::RoutedMessage &msg, const Audience &audience);
+  void deliver_now(const Session &s, const bus::RoutedMessage &msg, const Audience &audience);
   bus::Envelope server_frame(std::string_view type, const Session &s, std::string_view sender);
   void replay_history(Session &s, Participant &p, uint64_t after_seq);
   void bind_participant_conn(Session &s, Participant &p, pvpd_conn_id conn);
@@ -162,6 +183,9 @@ class Router {
   RouterCounters counters_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;
   UlidGenerator ids_;
+  journal::JournalStore *journal_ = nullptr;
+  pvpd_conn_id current_sender_conn_ = 0;
+  bool shutting_down_ = false;
 };
 
 }  // namespace pvpd::session

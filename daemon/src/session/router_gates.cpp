@@ -80,7 +80,7 @@ void Router::send_gate_request(Session &s, const Gate &gate, const Participant *
     msg.sender = "system";
     msg.id = gate.alias;
     if (only_to->connected()) {
-      bus_.send(only_to->conn, msg);
+      send_when_durable(s, only_to->conn, msg);
     }
   }
 }
@@ -159,7 +159,6 @@ void Router::handle_tool_propose(Inbound &in) {
   rp.AddMember("digest", str_value(gate.digest, ra2), ra2);
   rp.AddMember("policy_reason", str_value(reason, ra2), ra2);
   gate.alias = std::string(req.id());
-  gate.request_frame = std::string(req.encode().view());
   auto opened = s.gates.open(std::move(gate), voters(s));
   if (!opened) {
     fail(in, "INVALID_STATE", "cannot open a gate: " + opened.status().message());
@@ -167,8 +166,13 @@ void Router::handle_tool_propose(Inbound &in) {
   }
   ++counters_.gates_opened;
   s.proposals.emplace(proposal_id, std::move(prop));
-  // gate.request first (delivered live; open gates are replayed to joiners), then the proposal.
-  route_unrecorded(s, req, Audience{});
+  // gate.request first, then the proposal. The request is recorded (the journal must be able
+  // to reopen the gate after a restart) but not part of history replay: joiners get the
+  // requests of open gates instead, so resolved ones never look pending.
+  auto req_msg = record_and_route(s, req, Audience{}, true, /*replay=*/false);
+  if (Gate *g = s.gates.find(proposal_id)) {
+    g->request_frame = std::string(req_msg.buffer.view());
+  }
   record_and_route(s, in.env, Audience{});
 }
 

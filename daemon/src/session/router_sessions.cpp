@@ -71,13 +71,23 @@ void Router::handle_create(Inbound &in) {
   }
   const rapidjson::Value &payload = in.env.payload();
   auto it = sessions_.find(in.session_id);
+  if (it != sessions_.end() && it->second->ended) {
+    fail(in, "INVALID_STATE", "session " + in.session_id + " has ended; choose a new id");
+    return;
+  }
   if (it == sessions_.end()) {
     std::string name = json_string(payload, "name");
     auto cfg = payload.FindMember("config");
-    create_session(in.session_id, name.empty() ? "Unnamed session" : name,
-                   cfg != payload.MemberEnd() ? &cfg->value : nullptr, std::string(claimed));
-  } else if (it->second->ended) {
-    fail(in, "INVALID_STATE", "session " + in.session_id + " has ended; choose a new id");
+    Session &s =
+        create_session(in.session_id, name.empty() ? "Unnamed session" : name,
+                       cfg != payload.MemberEnd() ? &cfg->value : nullptr, std::string(claimed));
+    // The create is recorded (a restart rebuilds the config from it) but never replayed, as
+    // in the reference's history; the creator gets the echo once it is durable.
+    if (claimed.empty()) {
+      in.env.set_string("sender", in.connection->participant);
+    }
+    auto msg = record_and_route(s, in.env, Audience{}, /*deliver_live=*/false, /*replay=*/false);
+    send_when_durable(s, in.conn, msg);
     return;
   }
   // Idempotent: an existing session is neither reset nor reconfigured (the TUI re-sends
@@ -85,7 +95,7 @@ void Router::handle_create(Inbound &in) {
   bus::RoutedMessage echo = bus::RoutedMessage::from(in.env, 0, 0);
   if (echo.buffer) {
     ++counters_.accepted;
-    bus_.send(in.conn, echo);
+    send_when_durable(*it->second, in.conn, echo);
   }
 }
 
@@ -257,6 +267,9 @@ void Router::handle_end(Inbound &in) {
   Session &s = *in.session;
   record_and_route(s, in.env, Audience{});
   s.ended = true;
+  if (journal_ != nullptr) {
+    journal_->mark_ended(s.id);  // after the record: the writer keeps the order
+  }
   for (const Gate *g : s.gates.open_gates()) {
     s.gates.close(g->id);
   }
@@ -277,6 +290,19 @@ void Router::handle_role_change(Inbound &in) {
   if (t == nullptr) {
     fail(in, "PARTICIPANT_NOT_FOUND",
          "payload.participant '" + target + "' is not a participant of session " + s.id);
+    return;
+  }
+  // Nobody raises their own standing: roles and capabilities come from authentication and
+  // from someone else's decision; granting admin takes an admin.
+  if (t->id == in.participant->id) {
+    fail(in, "UNAUTHORIZED", "a participant cannot change its own roles");
+    return;
+  }
+  std::vector<std::string> wanted = json_strings(pl, "new_roles");
+  bool grants_admin =
+      std::find(wanted.begin(), wanted.end(), "admin") != wanted.end() && !t->has_role("admin");
+  if (grants_admin && !(in.participant->has_role("admin") || in.participant->admin)) {
+    fail(in, "UNAUTHORIZED", "only an admin can grant the admin role");
     return;
   }
   // The server records who made the change, whatever the payload claims.
@@ -358,7 +384,7 @@ void Router::on_closed(pvpd_conn_id conn) {
       p.conn = 0;
       p.presence = "disconnected";
       p.disconnected_ms = t;
-      if (options_.reconnect_grace_ms == 0 && !s->ended) {
+      if (options_.reconnect_grace_ms == 0 && !s->ended && !shutting_down_) {
         announce_disconnect(*s, p);
         p.disconnected_ms = 0;
       }

@@ -40,6 +40,10 @@ void Router::handle_context(Inbound &in) {
   std::string key = json_string(pl, "key");
   std::string fork =
       std::string(in.env.has_member("fork") ? in.env.document()["fork"].GetString() : "");
+  if (!fork.empty() && s.forks.count(fork) == 0) {
+    fail(in, "INVALID_STATE", "fork '" + fork + "' does not exist in session " + s.id);
+    return;
+  }
   if (in.type == "context.add") {
     ContextItem item;
     item.visible_to = json_strings(pl, "visible_to");
@@ -104,11 +108,6 @@ void Router::handle_secret(Inbound &in) {
   uint64_t seq = ++s.seq;
   in.env.set_uint("seq", seq);
   bus::RoutedMessage live = bus::RoutedMessage::from(in.env, seq, 0);
-  for (const auto &p : s.participants) {
-    if (p.connected() && std::find(audience.begin(), audience.end(), p.id) != audience.end()) {
-      bus_.send(p.conn, live);
-    }
-  }
   // Record: the same frame with the value replaced by its digest.
   std::string value = json_string(pl, "value_ref");
   std::string value_digest = "sha256:" + auth::sha256_hex(value);
@@ -120,8 +119,15 @@ void Router::handle_secret(Inbound &in) {
   bus::RoutedMessage recorded = bus::RoutedMessage::from(in.env, seq, 0);
   ++counters_.accepted;
   s.known_ids.insert(recorded.id);
-  s.history.push_back(HistoryEntry{recorded, Audience{audience, false, {}}});
+  s.history.push_back(HistoryEntry{recorded, Audience{audience, false, {}}, true});
   s.secrets[key] = std::move(meta);
+  // The journal gets the redacted form; the scope gets the value once that is durable.
+  commit(s, recorded, in.conn);
+  for (const auto &p : s.participants) {
+    if (p.connected() && std::find(audience.begin(), audience.end(), p.id) != audience.end()) {
+      send_when_durable(s, p.conn, live);
+    }
+  }
 }
 
 void Router::handle_prompt(Inbound &in) {
@@ -187,6 +193,7 @@ void Router::handle_thinking(Inbound &in) {
     if (vt != pl.MemberEnd()) {
       if (vt->value.IsString() && std::string(vt->value.GetString()) == "approvers_only") {
         a.approvers_only = true;
+        a.owner = agent;  // the agent sees its own stream
       } else if (vt->value.IsArray()) {
         a.ids = json_strings(pl, "visible_to");
         a.ids.push_back(agent);
@@ -354,6 +361,13 @@ void Router::handle_merge(Inbound &in) {
 
 void Router::handle_relay(Inbound &in) {
   Session &s = *in.session;
+  if (in.type == "participant.announce" &&
+      json_string(in.env.payload(), "id") != in.participant->id) {
+    fail(
+        in, "UNAUTHORIZED",
+        "a participant may only announce itself (payload.id must be '" + in.participant->id + "')");
+    return;
+  }
   Audience a;
   if (in.env.has_member("fork") && in.env.document()["fork"].IsString()) {
     a.fork = in.env.document()["fork"].GetString();

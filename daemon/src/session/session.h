@@ -11,6 +11,7 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -29,12 +30,23 @@ namespace pvpd::session {
 struct Audience {
   std::vector<std::string> ids;  // empty = everyone (subject to approvers_only and fork)
   bool approvers_only = false;
-  std::string fork;  // non-empty: only that fork's participants
+  std::string fork;        // non-empty: only that fork's participants
+  std::string owner = {};  // always sees it (the agent of an approvers-only thinking stream)
 };
 
 struct HistoryEntry {
   bus::RoutedMessage msg;
   Audience audience;
+  bool replay = true;  // false: kept for the record (session.create, gate.request), not replayed
+};
+
+// A delivery waiting for the journal: it goes out once every record up to `after_seq` is
+// durable, so nothing a client has seen can be lost and per-session order is kept.
+struct PendingDelivery {
+  uint64_t after_seq = 0;
+  bus::RoutedMessage msg;
+  Audience audience;      // for broadcasts
+  pvpd_conn_id conn = 0;  // non-zero: to this connection only
 };
 
 struct ContextItem {
@@ -91,7 +103,13 @@ struct Session {
   std::set<std::string> submitted_prompts;
   std::vector<std::string> draft_contributors;
   GateEngine gates;
-  uint64_t seq = 0;
+  uint64_t seq = 0;            // last seq assigned
+  uint64_t committed_seq = 0;  // last seq the journal reported durable
+  std::deque<PendingDelivery> pending;
+  std::map<uint64_t, pvpd_conn_id> uncommitted_senders;  // for errors if a commit fails
+  // Restore only: gate.request records precede their tool.propose (the request goes out
+  // first), so a request waits here until its proposal has been replayed.
+  std::map<std::string, bus::RoutedMessage> restoring_gate_requests;
   bool ended = false;
   uint64_t next_join_order = 1;
   uint64_t last_ping_round_ms = 0;

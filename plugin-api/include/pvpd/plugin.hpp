@@ -39,7 +39,9 @@
 
 namespace pvpd {
 
-inline pvpd_str to_str(std::string_view s) noexcept { return pvpd_str{s.data(), s.size()}; }
+inline pvpd_str to_str(std::string_view s) noexcept {
+  return pvpd_str{s.data(), s.size()};
+}
 inline std::string_view to_view(pvpd_str s) noexcept {
   return s.len == 0 ? std::string_view() : std::string_view(s.ptr, s.len);
 }
@@ -252,8 +254,16 @@ constexpr pvpd_option_desc option(uint32_t type, const char *key, const char *de
                                   const char *help, uint32_t flags = 0,
                                   const char *choices = nullptr, int64_t min_value = 0,
                                   int64_t max_value = 0) noexcept {
-  return pvpd_option_desc{sizeof(pvpd_option_desc), type, flags, 0, key, default_json, help,
-                          choices, min_value, max_value};
+  return pvpd_option_desc{sizeof(pvpd_option_desc),
+                          type,
+                          flags,
+                          0,
+                          key,
+                          default_json,
+                          help,
+                          choices,
+                          min_value,
+                          max_value};
 }
 constexpr pvpd_option_desc option_string(const char *key, const char *default_json,
                                          const char *help, uint32_t flags = 0) noexcept {
@@ -267,7 +277,7 @@ template <typename T, typename = void>
 struct HasValidate : std::false_type {};
 template <typename T>
 struct HasValidate<T, std::void_t<decltype(T::validate(std::declval<std::string_view>(),
-                                                         std::declval<ValidationReport &>()))>>
+                                                       std::declval<ValidationReport &>()))>>
     : std::true_type {};
 
 inline void log_exception(const Host &host, const char *hook) noexcept {
@@ -394,7 +404,9 @@ struct Trampolines {
   };
 };
 
-constexpr uint32_t count_of(std::nullptr_t) noexcept { return 0; }
+constexpr uint32_t count_of(std::nullptr_t) noexcept {
+  return 0;
+}
 template <std::size_t N>
 constexpr uint32_t count_of(const pvpd_option_desc (&)[N]) noexcept {
   return static_cast<uint32_t>(N);
@@ -406,31 +418,31 @@ constexpr uint32_t count_of(const pvpd_option_desc (&)[N]) noexcept {
 // Emits the descriptor and the exported entry symbol for plugin class CLASS.
 // OPTIONS is a static constexpr array of pvpd_option_desc (use PVPD_NO_OPTIONS for none).
 // MIN_HOST_MINOR defaults to 0 via PVPD_PLUGIN; use PVPD_PLUGIN_EX to require a newer host.
-#define PVPD_PLUGIN_EX(CLASS, NAME, VERSION, DESCRIPTION, LICENSE, KINDS, FLAGS, OPTIONS,      \
-                       OPTION_COUNT, MIN_HOST_MINOR)                                           \
+#define PVPD_PLUGIN_EX(CLASS, NAME, VERSION, DESCRIPTION, LICENSE, KINDS, FLAGS, OPTIONS,     \
+                       OPTION_COUNT, MIN_HOST_MINOR)                                          \
   extern "C" PVPD_PLUGIN_EXPORT const pvpd_plugin_descriptor_v1 *pvpd_plugin_entry_v1(void) { \
-    static constexpr pvpd_plugin_descriptor_v1 kDescriptor = {                                 \
-        sizeof(pvpd_plugin_descriptor_v1),                                                      \
-        PVPD_ABI_MAJOR,                                                                         \
-        PVPD_ABI_MINOR,                                                                         \
-        (MIN_HOST_MINOR),                                                                       \
-        (NAME),                                                                                 \
-        (VERSION),                                                                              \
-        (DESCRIPTION),                                                                          \
-        (LICENSE),                                                                              \
-        (KINDS),                                                                                \
-        (FLAGS),                                                                                \
-        (OPTIONS),                                                                              \
-        (OPTION_COUNT),                                                                         \
-        0,                                                                                      \
-        &::pvpd::detail::Trampolines<CLASS>::kVtable,                                           \
-    };                                                                                          \
-    return &kDescriptor;                                                                        \
+    static constexpr pvpd_plugin_descriptor_v1 kDescriptor = {                                \
+        sizeof(pvpd_plugin_descriptor_v1),                                                    \
+        PVPD_ABI_MAJOR,                                                                       \
+        PVPD_ABI_MINOR,                                                                       \
+        (MIN_HOST_MINOR),                                                                     \
+        (NAME),                                                                               \
+        (VERSION),                                                                            \
+        (DESCRIPTION),                                                                        \
+        (LICENSE),                                                                            \
+        (KINDS),                                                                              \
+        (FLAGS),                                                                              \
+        (OPTIONS),                                                                            \
+        (OPTION_COUNT),                                                                       \
+        0,                                                                                    \
+        &::pvpd::detail::Trampolines<CLASS>::kVtable,                                         \
+    };                                                                                        \
+    return &kDescriptor;                                                                      \
   }
 
-#define PVPD_PLUGIN(CLASS, NAME, VERSION, DESCRIPTION, LICENSE, KINDS, OPTIONS)            \
-  PVPD_PLUGIN_EX(CLASS, NAME, VERSION, DESCRIPTION, LICENSE, KINDS,                         \
-                 PVPD_PLUGIN_MULTI_INSTANCE, OPTIONS, ::pvpd::detail::count_of(OPTIONS), 0)
+#define PVPD_PLUGIN(CLASS, NAME, VERSION, DESCRIPTION, LICENSE, KINDS, OPTIONS)                 \
+  PVPD_PLUGIN_EX(CLASS, NAME, VERSION, DESCRIPTION, LICENSE, KINDS, PVPD_PLUGIN_MULTI_INSTANCE, \
+                 OPTIONS, ::pvpd::detail::count_of(OPTIONS), 0)
 
 #define PVPD_NO_OPTIONS nullptr
 

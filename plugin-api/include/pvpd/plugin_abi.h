@@ -133,10 +133,10 @@ typedef void (*pvpd_task_fn)(void *user, pvpd_status status);
 /* Describes a new connection to the host. Filled by the transport; BORROWED for the call. */
 typedef struct pvpd_conn_info {
   uint32_t struct_size;
-  uint32_t flags;          /* PVPD_CONN_* */
-  pvpd_str transport;      /* wire label for participants, e.g. "websocket", "t140", "mcp" */
-  pvpd_str peer;           /* human-readable peer address, e.g. "127.0.0.1:51234" */
-  pvpd_str credential;     /* bearer token presented at connect time (URL or header), or empty */
+  uint32_t flags;            /* PVPD_CONN_* */
+  pvpd_str transport;        /* wire label for participants, e.g. "websocket", "t140", "mcp" */
+  pvpd_str peer;             /* human-readable peer address, e.g. "127.0.0.1:51234" */
+  pvpd_str credential;       /* bearer token presented at connect time (URL or header), or empty */
   pvpd_str tls_peer_subject; /* verified client certificate subject, or empty */
 } pvpd_conn_info;
 
@@ -154,9 +154,10 @@ typedef struct pvpd_conn_info {
  * ------------------------------------------------------------------------------------------- */
 
 /* pvpd_msg_view.flags */
-#define PVPD_MSG_DROPPABLE 0x1u /* a streaming delta (thinking/response chunk, tool output): a
-                                   transport under pressure may drop or coalesce it */
-#define PVPD_MSG_REPLAY 0x2u    /* part of a history/resume replay, not a live message */
+#define PVPD_MSG_DROPPABLE                                                                  \
+  0x1u                       /* a streaming delta (thinking/response chunk, tool output): a \
+                                transport under pressure may drop or coalesce it */
+#define PVPD_MSG_REPLAY 0x2u /* part of a history/resume replay, not a live message */
 
 /* A routed message: the canonical JSON envelope plus pre-parsed header fields, so transports
  * can route and filter without parsing JSON. BORROWED for the call, strings included. To keep
@@ -246,8 +247,7 @@ typedef struct pvpd_host_api_v1 {
   pvpd_status (*timer_start)(pvpd_host_ctx *ctx, uint64_t delay_ms, uint64_t period_ms,
                              pvpd_task_fn fn, void *user, pvpd_timer_id *out);
   pvpd_status (*timer_cancel)(pvpd_host_ctx *ctx, pvpd_timer_id timer);
-  pvpd_status (*run_blocking)(pvpd_host_ctx *ctx, pvpd_task_fn work, pvpd_task_fn done,
-                              void *user);
+  pvpd_status (*run_blocking)(pvpd_host_ctx *ctx, pvpd_task_fn work, pvpd_task_fn done, void *user);
 
   /* Environment. THREAD: any.
    * take_listen_fd: hands over a socket-activation fd named `name` (FileDescriptorName=);
@@ -277,7 +277,7 @@ typedef struct pvpd_host_api_v1 {
  * durations as integer milliseconds, sizes as integer bytes.
  * ------------------------------------------------------------------------------------------- */
 #define PVPD_OPT_STRING 1u
-#define PVPD_OPT_INT 2u      /* signed 64-bit integer */
+#define PVPD_OPT_INT 2u /* signed 64-bit integer */
 #define PVPD_OPT_BOOL 3u
 #define PVPD_OPT_DURATION 4u /* "500ms", "10s", "5m", "1h" or an integer of milliseconds */
 #define PVPD_OPT_SIZE 5u     /* "64KiB", "1MiB", "2GB" or an integer of bytes */
@@ -292,8 +292,8 @@ typedef struct pvpd_host_api_v1 {
 
 typedef struct pvpd_option_desc {
   uint32_t struct_size;
-  uint32_t type;            /* PVPD_OPT_* type */
-  uint32_t flags;           /* PVPD_OPT_* flags */
+  uint32_t type;  /* PVPD_OPT_* type */
+  uint32_t flags; /* PVPD_OPT_* flags */
   uint32_t reserved0;
   const char *key;          /* NUL-terminated, static */
   const char *default_json; /* JSON text of the default, or NULL for none */
@@ -331,8 +331,7 @@ typedef struct pvpd_plugin_vtable_v1 {
   /* Required for every instance that calls conn_open. Queue `msg` to each of `conns` (n > 0).
    * Take buf_ref(msg->envelope) to keep the bytes. Unknown or closed ids are skipped. Returns
    * PVPD_OK, or an error that applies to the whole batch. */
-  pvpd_status (*deliver)(void *self, const pvpd_conn_id *conns, size_t n,
-                         const pvpd_msg_view *msg);
+  pvpd_status (*deliver)(void *self, const pvpd_conn_id *conns, size_t n, const pvpd_msg_view *msg);
   /* Required with deliver. The host asks to close a connection (policy, slow consumer,
    * shutdown). The transport flushes what it can, closes, and calls conn_closed. */
   void (*close_conn)(void *self, pvpd_conn_id conn, int32_t reason);

@@ -15,8 +15,7 @@ class BusTest : public ::testing::Test {
     c.endpoint = ep;
     return conns_.add(std::move(c)).id;
   }
-  static RoutedMessage message(const std::string &type, const std::string &session,
-                               uint64_t seq) {
+  static RoutedMessage message(const std::string &type, const std::string &session, uint64_t seq) {
     Envelope env = Envelope::make(type, session, "p", "id" + std::to_string(seq), "ts");
     return RoutedMessage::from(env, seq, is_droppable_type(type) ? PVPD_MSG_DROPPABLE : 0);
   }

@@ -53,8 +53,7 @@ TEST_P(EnvelopeRejectTest, RejectsWithPreciseReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Malformed, EnvelopeRejectTest,
-    ::testing::Values(BadCase{"", "malformed JSON at offset 0"},
-                      BadCase{"{", "malformed JSON"},
+    ::testing::Values(BadCase{"", "malformed JSON at offset 0"}, BadCase{"{", "malformed JSON"},
                       BadCase{R"({"type":"a"} trailing)", "malformed JSON at offset 13"},
                       BadCase{"[1,2]", "must be a JSON object"},
                       BadCase{"\"str\"", "must be a JSON object"},
@@ -79,8 +78,8 @@ TEST(EnvelopeTest, RejectsOversizedBeforeParsing) {
 }
 
 TEST(EnvelopeTest, RejectsDeepNestingWithoutRecursing) {
-  std::string deep = R"({"type":"a","payload":{"x":)" + std::string(100000, '[') +
-                     std::string(100000, ']') + "}}";
+  std::string deep =
+      R"({"type":"a","payload":{"x":)" + std::string(100000, '[') + std::string(100000, ']') + "}}";
   EnvelopeError err;
   EXPECT_FALSE(parses(deep, &err, 1 << 20));
   EXPECT_NE(err.message.find("nesting deeper than 64"), std::string::npos);
@@ -101,8 +100,8 @@ TEST(EnvelopeTest, OverlongIdIsRejected) {
 TEST(EnvelopeTest, SetStringOverwritesInPlaceAndKeepsOrder) {
   Envelope env;
   EnvelopeError err;
-  ASSERT_TRUE(parse_envelope(R"({"sender":"forged","type":"a","session":"s","payload":{}})",
-                             1024, &env, &err));
+  ASSERT_TRUE(parse_envelope(R"({"sender":"forged","type":"a","session":"s","payload":{}})", 1024,
+                             &env, &err));
   env.set_string("sender", "real");
   env.set_uint("seq", 7);
   EXPECT_EQ(std::string(env.encode().view()),

@@ -33,9 +33,7 @@ class RecordingEndpoint : public bus::Endpoint {
     d.json = std::string(bus::buffer_view(msg.envelope));
     deliveries.push_back(std::move(d));
   }
-  void close_conn(pvpd_conn_id conn, int32_t reason) override {
-    closed.emplace_back(conn, reason);
-  }
+  void close_conn(pvpd_conn_id conn, int32_t reason) override { closed.emplace_back(conn, reason); }
   void flow(pvpd_conn_id conn, uint32_t allow) override { flows.emplace_back(conn, allow); }
   std::string_view endpoint_name() const override { return name_; }
 

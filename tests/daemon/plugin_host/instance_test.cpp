@@ -1,8 +1,8 @@
 // PluginInstance + host API + Core, exercised with an in-process plugin built with the real
 // C++ wrapper (pvpd/plugin.hpp), so every call crosses the same C table a .so would use.
 #include <gtest/gtest.h>
-#include <pvpd/plugin.hpp>
 #include <unistd.h>
+#include <pvpd/plugin.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -54,7 +54,9 @@ class ScriptedPlugin final : public pvpd::Plugin {
     }
     return PVPD_OK;
   }
-  void flow(pvpd_conn_id conn, uint32_t allow) override { g_script->flows.emplace_back(conn, allow); }
+  void flow(pvpd_conn_id conn, uint32_t allow) override {
+    g_script->flows.emplace_back(conn, allow);
+  }
 };
 
 const pvpd_plugin_descriptor_v1 kDescriptor = {
@@ -134,7 +136,9 @@ class InstanceTest : public ::testing::Test {
 namespace pvpd::plugin_host {
 namespace {
 
-const pvpd_host_api_v1 &InstanceTest::host_api_table_for_test() { return host_api_table(); }
+const pvpd_host_api_v1 &InstanceTest::host_api_table_for_test() {
+  return host_api_table();
+}
 
 struct Calls {
   std::atomic<int> ok{0};
@@ -275,8 +279,7 @@ TEST_F(InstanceTest, ConnectionRoundTripThroughTheRouter) {
     info.transport = pvpd::to_str("test");
     ASSERT_EQ(host.conn_open(info, &conn), PVPD_OK);
     std::thread t([&, host] {
-      EXPECT_EQ(host.conn_inbound(conn, R"({"type":"x","session":"s","sender":"me"})"),
-                PVPD_OK);
+      EXPECT_EQ(host.conn_inbound(conn, R"({"type":"x","session":"s","sender":"me"})"), PVPD_OK);
     });
     t.join();
   };
@@ -306,8 +309,8 @@ TEST_F(InstanceTest, IngressBackpressurePausesThenResumes) {
   for (int i = 0; i < 5; ++i) {
     results.push_back(host.conn_inbound(conn, R"({"type":"x","session":"s"})"));
   }
-  EXPECT_EQ(results, (std::vector<pvpd_status>{PVPD_OK, PVPD_OK, PVPD_E_AGAIN, PVPD_E_AGAIN,
-                                               PVPD_E_AGAIN}));
+  EXPECT_EQ(results,
+            (std::vector<pvpd_status>{PVPD_OK, PVPD_OK, PVPD_E_AGAIN, PVPD_E_AGAIN, PVPD_E_AGAIN}));
   run_until([&] { return !script_.flows.empty(); });
   EXPECT_EQ(script_.flows[0], (std::pair<pvpd_conn_id, uint32_t>{conn, 1}));
   EXPECT_EQ(core_->pending_inbound(), 0u);

@@ -211,6 +211,7 @@ CaptureFacts facts_of(const std::vector<TranscriptRecord> &records) {
         std::set<std::string> audience;
         if (vt->value.IsString() && std::string(vt->value.GetString()) == "approvers_only") {
           audience = f.approvers;
+          audience.insert(r.sender);  // the agent always sees its own stream
         } else if (vt->value.IsArray()) {
           for (const auto &v : vt->value.GetArray()) {
             audience.insert(v.IsString() ? v.GetString() : "");
@@ -451,7 +452,7 @@ INSTANTIATE_TEST_SUITE_P(Compatible, TranscriptReference,
 // (a.ids.push_back(agent)). The agent therefore gets no echo of its own approvers-only stream
 // (s02 golden: "agent" receives no thinking.* frames) although every other frame it sends is
 // echoed to it. Expected: the agent receives its own thinking.start/chunk/end.
-TEST(TranscriptFindings, DISABLED_ApproversOnlyThinkingIsEchoedToTheAgent) {
+TEST(TranscriptFindings, ApproversOnlyThinkingIsEchoedToTheAgent) {
   using H = ProtocolHarness;
   H h;
   auto alice = h.connect();
@@ -470,7 +471,7 @@ TEST(TranscriptFindings, DISABLED_ApproversOnlyThinkingIsEchoedToTheAgent) {
 // checking that the fork exists (handle_relay() refuses an unknown fork with INVALID_STATE). A
 // context.add with a misspelt fork is accepted, stored and recorded with a seq, and delivered to
 // nobody, the sender included. Expected: INVALID_STATE "fork '...' does not exist", as for relays.
-TEST(TranscriptFindings, DISABLED_ContextForUnknownForkIsRefused) {
+TEST(TranscriptFindings, ContextForUnknownForkIsRefused) {
   using H = ProtocolHarness;
   H h;
   auto alice = h.connect();
