@@ -1,5 +1,6 @@
 // pvpd's command line as an operator meets it: exit codes, diagnostics, plugin listing.
 #include <gtest/gtest.h>
+#include <pvpd/plugin_abi.h>
 
 #include <string>
 
@@ -25,7 +26,10 @@ std::string minimal_config(const TempDir &dir, const std::string &plugin_dir,
 TEST(DaemonCliTest, VersionNamesAbiAndProtocol) {
   auto r = run_command({pvpd_binary().string(), "--version"});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("plugin ABI 1.0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("plugin ABI " + std::to_string(PVPD_ABI_MAJOR) + "." +
+                       std::to_string(PVPD_ABI_MINOR)),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("PVP protocol v1"), std::string::npos);
   EXPECT_NE(r.out.find("yaml-cpp"), std::string::npos);
 }

@@ -93,7 +93,7 @@ OFFSET_IS(pvpd_sub_filter, session, 8);
 OFFSET_IS(pvpd_sub_filter, type_prefix, 24);
 
 /* pvpd_host_api_v1 */
-SIZE_IS(pvpd_host_api_v1, 168);
+SIZE_IS(pvpd_host_api_v1, 184); /* 1.0: 168; 1.1 appended two slots */
 OFFSET_IS(pvpd_host_api_v1, struct_size, 0);
 OFFSET_IS(pvpd_host_api_v1, abi_major, 4);
 OFFSET_IS(pvpd_host_api_v1, abi_minor, 8);
@@ -117,6 +117,9 @@ OFFSET_IS(pvpd_host_api_v1, run_blocking, 136);
 OFFSET_IS(pvpd_host_api_v1, take_listen_fd, 144);
 OFFSET_IS(pvpd_host_api_v1, state_dir, 152);
 OFFSET_IS(pvpd_host_api_v1, read_credential, 160);
+/* 1.1 */
+OFFSET_IS(pvpd_host_api_v1, daemon_status_json, 168);
+OFFSET_IS(pvpd_host_api_v1, metrics_text, 176);
 
 /* pvpd_option_desc */
 SIZE_IS(pvpd_option_desc, 64);

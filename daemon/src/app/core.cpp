@@ -1,9 +1,12 @@
 #include "app/core.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cstdlib>
 
 #include "plugin_host/plugin_instance.h"
+#include "pvpd_build_info.h"
 #include "systemd/listen_fds.h"
 
 namespace pvpd::app {
@@ -44,6 +47,7 @@ void Core::set_options(const CoreOptions &options) {
 
 void Core::start_ticker() {
   ticking_ = true;
+  refresh_snapshots();
   arm_ticker();
 }
 
@@ -60,6 +64,7 @@ void Core::arm_ticker() {
       return;
     }
     router_.tick();
+    refresh_snapshots();
     arm_ticker();
   });
 }
@@ -257,6 +262,63 @@ std::vector<std::string> Core::close_untaken_listen_fds() {
   std::vector<std::string> names = listen_fds_->remaining_names();
   listen_fds_->close_remaining();
   return names;
+}
+
+void Core::refresh_snapshots() {
+  const auto &rc = router_.counters();
+  const auto &bc = bus_.counters();
+  auto uptime =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)
+          .count();
+  std::string status =
+      fmt::format(R"({{"version":"{}","abi":"{}.{}","protocol":{},"uptime_s":{},"sessions":{},)"
+                  R"("connections":{},"journal":{},"counters":{{"accepted":{},"rejected":{},)"
+                  R"("deliveries":{},"dropped_droppable":{},"gates_opened":{},"gates_approved":{},)"
+                  R"("gates_rejected":{},"gates_timed_out":{},"journal_failures":{}}}}})",
+                  PVPD_VERSION, PVPD_ABI_MAJOR, PVPD_ABI_MINOR, PVPD_PROTOCOL_VERSION, uptime,
+                  router_.session_count(), connections_.size(), journal_ ? "true" : "false",
+                  rc.accepted, rc.rejected, bc.deliveries, bc.dropped_droppable, rc.gates_opened,
+                  rc.gates_approved, rc.gates_rejected, rc.gates_timed_out, rc.journal_failures);
+  std::string metrics;
+  auto metric = [&](const char *name, const char *type, const char *help, uint64_t value) {
+    metrics +=
+        fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+  };
+  metric("pvpd_uptime_seconds", "gauge", "Seconds since pvpd started.",
+         static_cast<uint64_t>(uptime));
+  metric("pvpd_sessions", "gauge", "Sessions in memory.", router_.session_count());
+  metric("pvpd_connections", "gauge", "Open connections across transports.", connections_.size());
+  metric("pvpd_connections_opened_total", "counter", "Connections opened.",
+         counters_.connections_opened);
+  metric("pvpd_messages_accepted_total", "counter", "Frames accepted and recorded.", rc.accepted);
+  metric("pvpd_messages_rejected_total", "counter", "Frames refused with an error.", rc.rejected);
+  metric("pvpd_deliveries_total", "counter", "Frames delivered to connections.", bc.deliveries);
+  metric("pvpd_droppable_dropped_total", "counter",
+         "Streaming deltas skipped for connections under pressure.", bc.dropped_droppable);
+  metric("pvpd_inbound_paused_total", "counter", "Times a connection was told to pause reading.",
+         counters_.inbound_paused);
+  metric("pvpd_gates_opened_total", "counter", "Gates opened.", rc.gates_opened);
+  metric("pvpd_gates_approved_total", "counter", "Gates approved.", rc.gates_approved);
+  metric("pvpd_gates_rejected_total", "counter", "Gates rejected.", rc.gates_rejected);
+  metric("pvpd_gates_timed_out_total", "counter", "Gates that timed out.", rc.gates_timed_out);
+  metric("pvpd_journal_failures_total", "counter", "Records the journal could not write.",
+         rc.journal_failures);
+  metric("pvpd_pending_deliveries", "gauge", "Deliveries waiting for a journal commit.",
+         router_.pending_deliveries());
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  status_snapshot_ = std::move(status);
+  metrics_snapshot_ = std::move(metrics);
+}
+
+std::string Core::daemon_status_json() const {
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  return status_snapshot_.empty() ? std::string(R"({"version":")") + PVPD_VERSION + R"("})"
+                                  : status_snapshot_;
+}
+
+std::string Core::metrics_text() const {
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  return metrics_snapshot_;
 }
 
 std::string Core::credentials_dir() const {

@@ -105,6 +105,10 @@ class Core final : public plugin_host::CoreServices {
   std::optional<int> take_listen_fd(std::string_view name) override;
   std::string credentials_dir() const override;
   std::chrono::milliseconds stall_threshold() const override;
+  std::string daemon_status_json() const override;
+  std::string metrics_text() const override;
+  // Rebuilds the status and metrics snapshots (core thread; the ticker calls it).
+  void refresh_snapshots();
 
  private:
   void resume_paused_if_drained();
@@ -127,6 +131,10 @@ class Core final : public plugin_host::CoreServices {
   std::mutex listen_fds_mu_;
   std::shared_ptr<systemd::ListenFds> listen_fds_;
   std::unique_ptr<journal::JournalStore> journal_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  mutable std::mutex snapshot_mu_;
+  std::string status_snapshot_;
+  std::string metrics_snapshot_;
 };
 
 }  // namespace pvpd::app

@@ -53,6 +53,9 @@ class CoreServices {
   // empty when there is none.
   virtual std::string credentials_dir() const = 0;
   virtual std::chrono::milliseconds stall_threshold() const = 0;
+  // Snapshots for /health and /metrics (ABI 1.1). Any thread; never block on the core.
+  virtual std::string daemon_status_json() const = 0;
+  virtual std::string metrics_text() const = 0;
 };
 
 }  // namespace pvpd::plugin_host

@@ -217,6 +217,26 @@ pvpd_status api_read_credential(pvpd_host_ctx *ctx, pvpd_str name, pvpd_buf **ou
   });
 }
 
+pvpd_status copy_out(const std::string &text, pvpd_buf **out) {
+  *out = bus::buffer_create(text);
+  return *out == nullptr ? PVPD_E_NOMEM : PVPD_OK;
+}
+
+pvpd_status api_daemon_status_json(pvpd_host_ctx *ctx, pvpd_buf **out) noexcept {
+  if (out == nullptr) {
+    return PVPD_E_INVAL;
+  }
+  return guarded(ctx,
+                 [&](PluginInstance &i) { return copy_out(i.core().daemon_status_json(), out); });
+}
+
+pvpd_status api_metrics_text(pvpd_host_ctx *ctx, pvpd_buf **out) noexcept {
+  if (out == nullptr) {
+    return PVPD_E_INVAL;
+  }
+  return guarded(ctx, [&](PluginInstance &i) { return copy_out(i.core().metrics_text(), out); });
+}
+
 const pvpd_host_api_v1 kTable = {
     sizeof(pvpd_host_api_v1),
     PVPD_ABI_MAJOR,
@@ -241,6 +261,9 @@ const pvpd_host_api_v1 kTable = {
     &api_take_listen_fd,
     &api_state_dir,
     &api_read_credential,
+    // 1.1
+    &api_daemon_status_json,
+    &api_metrics_text,
 };
 
 }  // namespace

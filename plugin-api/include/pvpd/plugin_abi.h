@@ -51,7 +51,7 @@ extern "C" {
  * every additive change (appended struct members or table slots, new flag bits, new codes).
  * ------------------------------------------------------------------------------------------- */
 #define PVPD_ABI_MAJOR 1
-#define PVPD_ABI_MINOR 0
+#define PVPD_ABI_MINOR 1
 
 /* Visibility for the one exported symbol. Plugins are built with -fvisibility=hidden. */
 #if defined(_WIN32)
@@ -261,7 +261,17 @@ typedef struct pvpd_host_api_v1 {
   pvpd_str (*state_dir)(pvpd_host_ctx *ctx);
   pvpd_status (*read_credential)(pvpd_host_ctx *ctx, pvpd_str name, pvpd_buf **out);
 
-  /* ---- 1.1 and later: append new slots here only ---- */
+  /* ---- 1.1 ---- */
+
+  /* THREAD: any; never blocks on the core (served from a snapshot the core refreshes about
+   * twice a second). *out = a new buffer (caller owns) holding one JSON object describing the
+   * daemon: version, uptime, sessions, connections, counters. For /health endpoints. */
+  pvpd_status (*daemon_status_json)(pvpd_host_ctx *ctx, pvpd_buf **out);
+  /* THREAD: any; same snapshot. *out = a new buffer (caller owns): the daemon's metrics in
+   * Prometheus text exposition format 0.0.4 (HELP/TYPE lines, names prefixed pvpd_). */
+  pvpd_status (*metrics_text)(pvpd_host_ctx *ctx, pvpd_buf **out);
+
+  /* ---- 1.2 and later: append new slots here only ---- */
 } pvpd_host_api_v1;
 
 /* ---------------------------------------------------------------------------------------------

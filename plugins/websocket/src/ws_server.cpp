@@ -155,9 +155,8 @@ const char *method_name(int m) {
 WsServer::WsServer(pvpd::Host host, Settings settings)
     : host_(host),
       settings_(std::move(settings)),
-      routes_(settings_.cors_origins,
-              HttpRoutes::Providers{[this] { return health_json(); },
-                                    [this] { return render_prometheus(metrics_); }}) {}
+      routes_(settings_.cors_origins, HttpRoutes::Providers{[this] { return health_json(); },
+                                                            [this] { return metrics_text(); }}) {}
 
 WsServer::~WsServer() {
   stop();
@@ -344,10 +343,28 @@ std::string WsServer::status_json() {
          ",\"counters\":{" + counters_json(metrics_) + "}}";
 }
 
+// The daemon's own snapshot (ABI 1.1), when the host has the slot; empty otherwise.
+std::string WsServer::host_text(pvpd_status (*pvpd_host_api_v1::*slot)(pvpd_host_ctx *,
+                                                                       pvpd_buf **)) const {
+  if (!host_.has(slot)) {
+    return std::string();
+  }
+  pvpd_buf *out = nullptr;
+  if ((host_.api()->*slot)(host_.ctx(), &out) != PVPD_OK || out == nullptr) {
+    return std::string();
+  }
+  pvpd::BufRef ref(host_.api(), out);
+  return std::string(ref.view());
+}
+
 std::string WsServer::health_json() {
-  // TODO(websocket): when pvpd_host_api_v1 grows `daemon_status_json` (ABI 1.1), add its object
-  // as "daemon" here, guarded by host_.has(&pvpd_host_api_v1::daemon_status_json).
-  return "{\"status\":\"ok\",\"bridge_proxy\":false,\"plugin\":" + status_json() + "}";
+  std::string daemon = host_text(&pvpd_host_api_v1::daemon_status_json);
+  return "{\"status\":\"ok\",\"bridge_proxy\":false,\"plugin\":" + status_json() +
+         (daemon.empty() ? "" : ",\"daemon\":" + daemon) + "}";
+}
+
+std::string WsServer::metrics_text() {
+  return host_text(&pvpd_host_api_v1::metrics_text) + render_prometheus(metrics_);
 }
 
 std::string WsServer::write_port_file(int port) const {

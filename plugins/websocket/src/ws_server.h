@@ -88,6 +88,10 @@ class WsServer {
   void wake_locked();
 
   std::string health_json();
+
+  std::string metrics_text();
+
+  std::string host_text(pvpd_status (*pvpd_host_api_v1::*slot)(pvpd_host_ctx *, pvpd_buf **)) const;
   std::string write_port_file(int port) const;
 
   pvpd::Host host_;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -277,9 +278,14 @@ TEST_F(InstanceTest, ConnectionRoundTripThroughTheRouter) {
     pvpd_conn_info info{};
     info.struct_size = sizeof(info);
     info.transport = pvpd::to_str("test");
+    info.flags = PVPD_CONN_LOCAL;  // open auth mode admits local peers only
     ASSERT_EQ(host.conn_open(info, &conn), PVPD_OK);
     std::thread t([&, host] {
-      EXPECT_EQ(host.conn_inbound(conn, R"({"type":"x","session":"s","sender":"me"})"), PVPD_OK);
+      EXPECT_EQ(host.conn_inbound(
+                    conn, R"({"type":"session.join","session":"s","sender":"me","payload":)"
+                          R"({"participant":{"id":"me","name":"Me","type":"human","roles":[],)"
+                          R"("transport":"websocket"},"supported_versions":[1]}})"),
+                PVPD_OK);
     });
     t.join();
   };
@@ -289,7 +295,10 @@ TEST_F(InstanceTest, ConnectionRoundTripThroughTheRouter) {
     received.emplace_back(bus::buffer_view(msg.envelope));
   };
   make();
-  run_until([&] { return received.size() == 1; });
+  // The join reply sequence: the joiner's own join (from history), the working directory,
+  // its announce.
+  run_until([&] { return received.size() == 3; });
+  EXPECT_NE(received[0].find(R"("type":"session.join")"), std::string::npos);
   EXPECT_NE(received[0].find(R"("seq":1)"), std::string::npos);
   EXPECT_NE(received[0].find(R"("sender":"me")"), std::string::npos);
 }
@@ -314,7 +323,7 @@ TEST_F(InstanceTest, IngressBackpressurePausesThenResumes) {
   run_until([&] { return !script_.flows.empty(); });
   EXPECT_EQ(script_.flows[0], (std::pair<pvpd_conn_id, uint32_t>{conn, 1}));
   EXPECT_EQ(core_->pending_inbound(), 0u);
-  EXPECT_EQ(core_->router().last_seq("s"), 5u) << "paused frames were accepted, not dropped";
+  EXPECT_EQ(core_->counters().inbound_frames, 5u) << "paused frames were accepted, not dropped";
 }
 
 TEST_F(InstanceTest, OversizedInboundIsRefusedWithErrorFrame) {

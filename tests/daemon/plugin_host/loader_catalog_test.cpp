@@ -121,7 +121,8 @@ TEST(LoaderCatalog, DescribePluginShowsIdentityAndOptions) {
   EXPECT_THAT(text, HasSubstr("version:     1.2.3\n"));
   EXPECT_THAT(text, HasSubstr("license:     MIT\n"));
   EXPECT_THAT(text, HasSubstr("kinds:       transport\n"));
-  EXPECT_THAT(text, HasSubstr("ABI:         built against 1.0, needs host >= 1.0\n"));
+  EXPECT_THAT(text, HasSubstr("ABI:         built against " + std::to_string(PVPD_ABI_MAJOR) + "." +
+                              std::to_string(PVPD_ABI_MINOR) + ", needs host >= 1.0\n"));
   EXPECT_THAT(text, HasSubstr("max_connections"));
   EXPECT_THAT(text, HasSubstr("1..10000"));
   EXPECT_THAT(text, HasSubstr("required"));

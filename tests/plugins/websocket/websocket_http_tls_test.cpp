@@ -31,6 +31,11 @@ TEST(WebsocketHttp, HealthMetricsAndNotFound) {
   ASSERT_TRUE(h["plugin"]["listeners"].IsArray());
   EXPECT_EQ(std::string(h["plugin"]["listeners"][0].GetString()),
             "127.0.0.1:" + std::to_string(d.port()));
+  // The daemon's own status through the ABI 1.1 host slot.
+  ASSERT_TRUE(h.HasMember("daemon") && h["daemon"].IsObject()) << health.body;
+  EXPECT_EQ(std::string(h["daemon"]["abi"].GetString()), "1.1");
+  EXPECT_EQ(h["daemon"]["protocol"].GetInt(), 1);
+  EXPECT_TRUE(h["daemon"]["counters"].IsObject());
 
   HttpResult metrics = http_request(d.port(), "GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
@@ -59,6 +64,12 @@ TEST(WebsocketHttp, HealthMetricsAndNotFound) {
     }
   }
   EXPECT_EQ(samples["pvpd_websocket_connections"], 1);
+  // Daemon metrics (ABI 1.1 metrics_text) come first on the same page.
+  for (const char *name :
+       {"pvpd_uptime_seconds", "pvpd_sessions", "pvpd_connections", "pvpd_messages_accepted_total",
+        "pvpd_gates_opened_total", "pvpd_journal_failures_total"}) {
+    EXPECT_TRUE(samples.count(name)) << name;
+  }
   EXPECT_GE(samples["pvpd_websocket_connections_total"], 1);
   EXPECT_GE(samples["pvpd_websocket_frames_in_total"], 1);
   EXPECT_GE(samples["pvpd_websocket_frames_out_total"], 1);
