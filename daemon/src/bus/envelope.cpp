@@ -10,7 +10,7 @@ namespace pvpd::bus {
 namespace {
 
 rapidjson::Value make_string(std::string_view s, rapidjson::Document::AllocatorType &alloc) {
-  return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc);
+  return make_json_string(s, alloc);
 }
 
 bool valid_type_string(std::string_view t) {
@@ -33,6 +33,11 @@ bool fail(EnvelopeError *error, std::string code, std::string message) {
 }
 
 }  // namespace
+
+rapidjson::Value make_json_string(std::string_view s, rapidjson::Document::AllocatorType &alloc) {
+  return rapidjson::Value(s.empty() ? "" : s.data(), static_cast<rapidjson::SizeType>(s.size()),
+                          alloc);
+}
 
 size_t json_nesting_depth(std::string_view json, size_t limit) {
   size_t depth = 0;
@@ -116,7 +121,7 @@ void Envelope::set_string(std::string_view name, std::string_view value) {
   auto key = rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()));
   auto it = doc_.FindMember(rapidjson::Value(key));
   if (it != doc_.MemberEnd()) {
-    it->value.SetString(value.data(), static_cast<rapidjson::SizeType>(value.size()), alloc);
+    it->value = make_json_string(value, alloc);
   } else {
     doc_.AddMember(make_string(name, alloc), make_string(value, alloc), alloc);
   }

@@ -80,6 +80,10 @@ class Envelope {
 // when present (an absent payload becomes {}); `seq` a non-negative integer when present.
 bool parse_envelope(std::string_view json, size_t max_bytes, Envelope *out, EnvelopeError *error);
 
+// A RapidJSON string value copied from `s`. An empty std::string_view may carry a null data
+// pointer, which RapidJSON asserts against, so this is the one place such values are built.
+rapidjson::Value make_json_string(std::string_view s, rapidjson::Document::AllocatorType &alloc);
+
 // Nesting depth of JSON text (objects and arrays), stopping early once `limit` is exceeded.
 // Strings are skipped correctly, so brackets inside them do not count.
 size_t json_nesting_depth(std::string_view json, size_t limit);

@@ -50,7 +50,7 @@ void write_sorted(const rapidjson::Value &v, Writer &w) {
 }
 
 void write_string(Writer &w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  w.String(s.empty() ? "" : s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
 }  // namespace

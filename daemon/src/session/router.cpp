@@ -425,9 +425,7 @@ void Router::send_error(pvpd_conn_id conn, std::string_view code, std::string_vi
   bus::Envelope env = bus::Envelope::make("error", session, "system", ids_.next(t), iso8601_ms(t));
   auto &alloc = env.allocator();
   rapidjson::Value &payload = env.payload();
-  auto str = [&](std::string_view s) {
-    return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc);
-  };
+  auto str = [&](std::string_view s) { return bus::make_json_string(s, alloc); };
   payload.AddMember("code", str(code), alloc);
   payload.AddMember("message", str(message), alloc);
   payload.AddMember("recoverable", code != "SESSION_NOT_FOUND", alloc);
@@ -461,10 +459,7 @@ void Router::shutdown(std::string_view reason) {
     }
     bus::Envelope env = server_frame("session.end", *s, "system");
     auto &alloc = env.allocator();
-    env.payload().AddMember(
-        "reason",
-        rapidjson::Value(reason.data(), static_cast<rapidjson::SizeType>(reason.size()), alloc),
-        alloc);
+    env.payload().AddMember("reason", bus::make_json_string(reason, alloc), alloc);
     env.payload().AddMember("final_state", "aborted", alloc);
     route_unrecorded(*s, env, Audience{});
   }

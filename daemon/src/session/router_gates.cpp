@@ -10,7 +10,7 @@ namespace pvpd::session {
 namespace {
 
 rapidjson::Value str_value(std::string_view s, rapidjson::Document::AllocatorType &alloc) {
-  return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc);
+  return bus::make_json_string(s, alloc);
 }
 
 Voter voter_of(const Participant &p) {

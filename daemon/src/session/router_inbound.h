@@ -48,7 +48,7 @@ inline std::vector<std::string> json_strings(const rapidjson::Value &obj, const 
 
 inline void json_set_string(rapidjson::Value &obj, const char *key, std::string_view value,
                             rapidjson::Document::AllocatorType &alloc) {
-  rapidjson::Value v(value.data(), static_cast<rapidjson::SizeType>(value.size()), alloc);
+  rapidjson::Value v = bus::make_json_string(value, alloc);
   auto it = obj.FindMember(key);
   if (it != obj.MemberEnd()) {
     it->value = v;

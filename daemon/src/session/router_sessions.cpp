@@ -25,7 +25,7 @@ std::string sanitize_for_path(std::string_view id) {
 }
 
 rapidjson::Value str_value(std::string_view s, rapidjson::Document::AllocatorType &alloc) {
-  return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc);
+  return bus::make_json_string(s, alloc);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ namespace pvpd::session {
 namespace {
 
 rapidjson::Value str_value(std::string_view s, rapidjson::Document::AllocatorType &alloc) {
-  return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc);
+  return bus::make_json_string(s, alloc);
 }
 
 // "2026-11-22T03:16:29.372Z" -> Unix ms; 0 when unparsable.
