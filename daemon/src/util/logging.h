@@ -19,6 +19,8 @@
 //   set_level() may be called from any one thread at a time (the core thread on reload) while
 //   other threads keep logging: init() swaps the sink under the logger's sink mutex instead of
 //   replacing the default logger, which spdlog does not make safe against concurrent use.
+// The FIRST init() must run before any other thread logs (it installs the default logger);
+// every later init() is safe while other threads log.
 // LIFETIME: the default logger created by the first init() lives until process exit.
 #pragma once
 

@@ -173,6 +173,12 @@ TEST_F(LoggingTest, FileAppendsAcrossInits) {
 // The reload path: init() swaps sinks while other threads keep logging (run under TSan too).
 TEST_F(LoggingTest, ReinitWhileOtherThreadsLog) {
   TempDir dir;
+  // The first init() installs pvpd's logger; like the daemon, do it before any thread logs
+  // (replacing spdlog's default logger is not safe against concurrent use). Re-inits are.
+  Options first;
+  first.target = "file";
+  first.file = (dir.path() / "r0.log").string();
+  ASSERT_TRUE(init(first).is_ok());
   std::atomic<bool> stop{false};
   std::vector<std::thread> loggers;
   for (int t = 0; t < 2; ++t) {
