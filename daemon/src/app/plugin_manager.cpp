@@ -28,6 +28,20 @@ Result<plugin_host::PluginInstancePtr> PluginManager::create_instance(
   return inst;
 }
 
+Result<plugin_host::PluginInstancePtr> PluginManager::create_and_start(
+    const config::PluginInstanceConfig &pc, const config::Config &cfg) {
+  auto created = create_instance(pc, cfg);
+  if (!created) {
+    return created.status();
+  }
+  Status st = created.value()->start();
+  if (!st) {
+    teardown(created.value());
+    return st;
+  }
+  return created.value();
+}
+
 void PluginManager::teardown(const plugin_host::PluginInstancePtr &inst) {
   inst->stop();
   inst->destroy();
@@ -96,20 +110,18 @@ Status PluginManager::apply(const config::Config &next, std::string *summary) {
                        running_[i]->id(), st.message());
         }
         teardown(running_[i]);
-        auto created = create_instance(pc, next);
-        Status started = created ? created.value()->start() : created.status();
+        wanted.erase(pc.id);  // handled here, whatever the outcome: not "new" below
+        auto started = create_and_start(pc, next);
         if (!started) {
-          spdlog::error("instance {} failed to restart after reload: {}", pc.id, started.message());
+          spdlog::error("instance {} failed to restart after reload: {}", pc.id,
+                        started.status().message());
           ++failed;
           if (first_error) {
-            first_error = started;
-          }
-          if (created) {
-            teardown(created.value());
+            first_error = started.status();
           }
           continue;
         }
-        running_[i] = created.value();
+        running_[i] = started.value();
         ++recreated;
       }
     }
@@ -122,20 +134,16 @@ Status PluginManager::apply(const config::Config &next, std::string *summary) {
     if (wanted.count(pc.id) == 0) {
       continue;
     }
-    auto created = create_instance(pc, next);
-    Status started = created ? created.value()->start() : created.status();
+    auto started = create_and_start(pc, next);
     if (!started) {
-      spdlog::error("new instance {} failed: {}", pc.id, started.message());
+      spdlog::error("new instance {} failed: {}", pc.id, started.status().message());
       ++failed;
       if (first_error) {
-        first_error = started;
-      }
-      if (created) {
-        teardown(created.value());
+        first_error = started.status();
       }
       continue;
     }
-    kept.push_back(created.value());
+    kept.push_back(started.value());
     kept_cfg.push_back(pc);
     ++added;
   }

@@ -42,6 +42,9 @@ class PluginManager {
  private:
   Result<plugin_host::PluginInstancePtr> create_instance(const config::PluginInstanceConfig &pc,
                                                          const config::Config &cfg);
+  // Creates and starts; on failure nothing is left running.
+  Result<plugin_host::PluginInstancePtr> create_and_start(const config::PluginInstanceConfig &pc,
+                                                          const config::Config &cfg);
   static void teardown(const plugin_host::PluginInstancePtr &inst);
 
   Core &core_;
