@@ -109,8 +109,8 @@ Status PluginInstance::create(const std::string &config_json) {
   if (rc != PVPD_OK) {
     state_.store(InstanceState::kDestroyed, std::memory_order_release);
     cancel_everything();
-    return Status(rc, "plugin " + display_name_ + " failed to create (" +
-                          std::string(status_code_name(rc)) + ")");
+    return Status(
+        rc, "plugin " + display_name_ + " failed to create (" + std::string(status_name(rc)) + ")");
   }
   self_ = self;
   return Status::ok();
@@ -129,8 +129,8 @@ Status PluginInstance::start() {
     log(PVPD_LOG_ERROR, "start threw an exception");
   }
   if (rc != PVPD_OK) {
-    return Status(rc, "plugin " + display_name_ + " failed to start (" +
-                          std::string(status_code_name(rc)) + ")");
+    return Status(
+        rc, "plugin " + display_name_ + " failed to start (" + std::string(status_name(rc)) + ")");
   }
   return Status::ok();
 }
@@ -150,7 +150,7 @@ Status PluginInstance::reload(const std::string &config_json) {
     config_json_ = config_json;
     return Status::ok();
   }
-  return Status(rc, std::string("reload failed (") + status_code_name(rc) + ")");
+  return Status(rc, std::string("reload failed (") + status_name(rc) + ")");
 }
 
 void PluginInstance::stop() {

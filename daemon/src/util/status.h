@@ -5,7 +5,7 @@
 // mirror the ABI's pvpd_status so a Status converts to it losslessly at the plugin boundary.
 #pragma once
 
-#include <pvpd/plugin_abi.h>
+#include <pvpd/plugin.hpp>
 
 #include <string>
 #include <utility>
@@ -13,25 +13,7 @@
 
 namespace pvpd {
 
-// "INVAL", "AGAIN", ...: the PVPD_E_ name without prefix, for logs and messages.
-inline const char *status_code_name(pvpd_status s) {
-  switch (s) {
-    case PVPD_OK: return "OK";
-    case PVPD_E_INVAL: return "INVAL";
-    case PVPD_E_NOMEM: return "NOMEM";
-    case PVPD_E_AGAIN: return "AGAIN";
-    case PVPD_E_UNSUPPORTED: return "UNSUPPORTED";
-    case PVPD_E_STATE: return "STATE";
-    case PVPD_E_NOENT: return "NOENT";
-    case PVPD_E_INTERNAL: return "INTERNAL";
-    case PVPD_E_CANCELED: return "CANCELED";
-    case PVPD_E_TOOBIG: return "TOOBIG";
-    case PVPD_E_PERM: return "PERM";
-    case PVPD_E_EXISTS: return "EXISTS";
-    case PVPD_E_IO: return "IO";
-    default: return "UNKNOWN";
-  }
-}
+// Status names ("INVAL", "AGAIN", ...) come from the plugin wrapper: pvpd::status_name().
 
 class [[nodiscard]] Status {
  public:

@@ -95,7 +95,7 @@ TEST_P(DiskFull, ErrorsWithoutCorruptionAndRecoversWhenSpaceReturns) {
     for (int i = 0; i < 3; ++i, ++seq) {
       Status st = append_one(io, store, "s", seq, big);
       CHILD_CHECK(!st.is_ok(), "append %d should fail", i);
-      CHILD_CHECK(st.code() == PVPD_E_IO, "code %s", status_code_name(st.code()));
+      CHILD_CHECK(st.code() == PVPD_E_IO, "code %s", status_name(st.code()));
       CHILD_CHECK(st.message().find("disk full") != std::string::npos, "%s", st.message().c_str());
       CHILD_CHECK(std::filesystem::file_size(path) == size, "partial record left behind");
     }
@@ -148,8 +148,7 @@ TEST(JournalPermissions, ReadOnlyDirectoryFailsStartWithPerm) {
       o.dir = ro.string();  // exists, not writable
       JournalStore store(io, o);
       Status st = store.start();
-      CHILD_CHECK(st.code() == PVPD_E_PERM, "%s %s", status_code_name(st.code()),
-                  st.message().c_str());
+      CHILD_CHECK(st.code() == PVPD_E_PERM, "%s %s", status_name(st.code()), st.message().c_str());
       CHILD_CHECK(st.message().find(ro.string()) != std::string::npos, "%s", st.message().c_str());
     }
     {
@@ -157,8 +156,7 @@ TEST(JournalPermissions, ReadOnlyDirectoryFailsStartWithPerm) {
       o.dir = (ro / "journal").string();  // cannot be created
       JournalStore store(io, o);
       Status st = store.start();
-      CHILD_CHECK(st.code() == PVPD_E_PERM, "%s %s", status_code_name(st.code()),
-                  st.message().c_str());
+      CHILD_CHECK(st.code() == PVPD_E_PERM, "%s %s", status_name(st.code()), st.message().c_str());
       CHILD_CHECK(st.message().find("permission denied") != std::string::npos, "%s",
                   st.message().c_str());
     }
@@ -192,8 +190,7 @@ TEST(JournalPermissions, UnwritableDirectoryFailsNewSessionAppendWithPerm) {
     std::filesystem::permissions(dir, std::filesystem::perms::owner_write,
                                  std::filesystem::perm_options::remove);
     Status st = append_one(io, store, "t", 1, "new session");
-    CHILD_CHECK(st.code() == PVPD_E_PERM, "%s %s", status_code_name(st.code()),
-                st.message().c_str());
+    CHILD_CHECK(st.code() == PVPD_E_PERM, "%s %s", status_name(st.code()), st.message().c_str());
     CHILD_CHECK(st.message().find("permission denied") != std::string::npos, "%s",
                 st.message().c_str());
     CHILD_CHECK(append_one(io, store, "s", 2, "still ok").is_ok(), "open session append");
