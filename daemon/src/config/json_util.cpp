@@ -1,5 +1,7 @@
 #include "config/json_util.h"
 
+#include "util/canonical_json.h"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -75,42 +77,10 @@ rapidjson::Value yaml_to_json(const YamlNode &node, const std::string &pointer, 
   return out;
 }
 
-namespace {
-
-void write_sorted(const rapidjson::Value &v, rapidjson::Writer<rapidjson::StringBuffer> &w) {
-  if (v.IsObject()) {
-    std::vector<const rapidjson::Value::Member *> members;
-    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-      members.push_back(&*it);
-    }
-    std::stable_sort(members.begin(), members.end(), [](const auto *a, const auto *b) {
-      return std::string_view(a->name.GetString(), a->name.GetStringLength()) <
-             std::string_view(b->name.GetString(), b->name.GetStringLength());
-    });
-    w.StartObject();
-    for (const auto *m : members) {
-      w.Key(m->name.GetString(), m->name.GetStringLength());
-      write_sorted(m->value, w);
-    }
-    w.EndObject();
-  } else if (v.IsArray()) {
-    w.StartArray();
-    for (const auto &e : v.GetArray()) {
-      write_sorted(e, w);
-    }
-    w.EndArray();
-  } else {
-    v.Accept(w);
-  }
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string canonical_json(const rapidjson::Value &value) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  write_sorted(value, w);
-  return std::string(buf.GetString(), buf.GetSize());
+  return pvpd::canonical_json(value);
 }
 
 }  // namespace pvpd::config

@@ -1,5 +1,7 @@
 #include "session/proposal_digest.h"
 
+#include "util/canonical_json.h"
+
 #include <openssl/evp.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -16,39 +18,6 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-bool key_less(const rapidjson::Value *a, const rapidjson::Value *b) {
-  std::string_view ka(a->GetString(), a->GetStringLength());
-  std::string_view kb(b->GetString(), b->GetStringLength());
-  return ka < kb;
-}
-
-void write_sorted(const rapidjson::Value &v, Writer &w) {
-  if (v.IsObject()) {
-    // Sort pointers to the members, not the members: the input is const and may be large.
-    std::vector<const rapidjson::Value::Member *> members;
-    members.reserve(v.MemberCount());
-    for (const auto &m : v.GetObject()) {
-      members.push_back(&m);
-    }
-    std::stable_sort(members.begin(), members.end(),
-                     [](const auto *a, const auto *b) { return key_less(&a->name, &b->name); });
-    w.StartObject();
-    for (const auto *m : members) {
-      w.Key(m->name.GetString(), m->name.GetStringLength());
-      write_sorted(m->value, w);
-    }
-    w.EndObject();
-  } else if (v.IsArray()) {
-    w.StartArray();
-    for (const auto &e : v.GetArray()) {
-      write_sorted(e, w);
-    }
-    w.EndArray();
-  } else {
-    v.Accept(w);
-  }
-}
-
 void write_string(Writer &w, std::string_view s) {
   w.String(s.empty() ? "" : s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
@@ -56,10 +25,7 @@ void write_string(Writer &w, std::string_view s) {
 }  // namespace
 
 std::string canonical_json_text(const rapidjson::Value &value) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  write_sorted(value, w);
-  return std::string(buf.GetString(), buf.GetSize());
+  return canonical_json(value);
 }
 
 std::string sha256_hex(std::string_view data) {
@@ -89,7 +55,8 @@ std::string proposal_digest(std::string_view tool_name, const rapidjson::Value &
   w.Key("agent");
   write_string(w, agent);
   w.Key("arguments");
-  write_sorted(arguments, w);
+  const std::string args = canonical_json(arguments);
+  w.RawValue(args.data(), args.size(), arguments.GetType());
   w.Key("tool_name");
   write_string(w, tool_name);
   w.EndObject();
