@@ -25,30 +25,15 @@ rapidjson::Document parse(const std::string &s) {
 class CrashRecoveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    port_file_ = dir_.path() / "port";
-    cfg_ = dir_.write("pvpd.yaml",
-                      "version: 1\n"
-                      "daemon:\n"
-                      "  state_dir: " +
-                          (dir_.path() / "state").string() +
-                          "\n"
-                          "  plugin_dirs: [" PVPD_TEST_PLUGIN_DIR
-                          "]\n"
-                          "  journal: {fsync: batch}\n"
-                          "plugins:\n"
-                          "  - use: echo-transport\n"
-                          "    config: {listen: \"127.0.0.1:0\", port_file: \"" +
-                          port_file_.string() + "\"}\n");
+    cfg_ = write_echo_config(dir_, PVPD_TEST_PLUGIN_DIR, "  journal: {fsync: batch}\n");
   }
 
   // Starts pvpd and returns the echo transport's port.
   int start() {
-    std::filesystem::remove(port_file_);
+    std::filesystem::remove(dir_.path() / "port");
     pvpd_ = std::make_unique<PvpdProcess>(cfg_, dir_.path());
     EXPECT_TRUE(pvpd_->wait_for_log("running: 1 plugin instance(s)")) << pvpd_->log();
-    EXPECT_TRUE(eventually([&] { return std::filesystem::exists(port_file_); }));
-    int port = 0;
-    std::ifstream(port_file_) >> port;
+    int port = read_echo_port(dir_);
     return port;
   }
 
@@ -83,7 +68,6 @@ class CrashRecoveryTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::filesystem::path port_file_;
   std::filesystem::path cfg_;
   std::unique_ptr<PvpdProcess> pvpd_;
 };

@@ -16,29 +16,14 @@ namespace {
 class EchoTransportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    port_file_ = dir_.path() / "port";
-    cfg_ = dir_.write("pvpd.yaml",
-                      "version: 1\n"
-                      "daemon:\n"
-                      "  state_dir: " +
-                          (dir_.path() / "state").string() +
-                          "\n"
-                          "  plugin_dirs: [" PVPD_TEST_PLUGIN_DIR
-                          "]\n"
-                          "plugins:\n"
-                          "  - use: echo-transport\n"
-                          "    id: echo\n"
-                          "    config: {listen: \"127.0.0.1:0\", port_file: \"" +
-                          port_file_.string() + "\"}\n");
+    cfg_ = write_echo_config(dir_, PVPD_TEST_PLUGIN_DIR);
     pvpd_ = std::make_unique<PvpdProcess>(cfg_, dir_.path());
     ASSERT_TRUE(pvpd_->wait_for_log("running: 1 plugin instance(s)")) << pvpd_->log();
-    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(port_file_); }));
-    std::ifstream(port_file_) >> port_;
+    port_ = read_echo_port(dir_);
     ASSERT_GT(port_, 0);
   }
 
   TempDir dir_;
-  std::filesystem::path port_file_;
   std::filesystem::path cfg_;
   std::unique_ptr<PvpdProcess> pvpd_;
   int port_ = 0;

@@ -308,6 +308,31 @@ bool LineClient::wait_closed(std::chrono::milliseconds timeout) {
   }
 }
 
+std::filesystem::path write_echo_config(const TempDir &dir, const std::string &plugin_dir,
+                                        const std::string &daemon_extra) {
+  return dir.write("pvpd.yaml",
+                   "version: 1\n"
+                   "daemon:\n"
+                   "  state_dir: " +
+                       (dir.path() / "state").string() + "\n" + "  plugin_dirs: [" + plugin_dir +
+                       "]\n" + daemon_extra +
+                       "plugins:\n"
+                       "  - use: echo-transport\n"
+                       "    id: echo\n"
+                       "    config: {listen: \"127.0.0.1:0\", port_file: \"" +
+                       (dir.path() / "port").string() + "\"}\n");
+}
+
+int read_echo_port(const TempDir &dir) {
+  const auto port_file = dir.path() / "port";
+  if (!eventually([&] { return std::filesystem::exists(port_file); })) {
+    return 0;
+  }
+  int port = 0;
+  std::ifstream(port_file) >> port;
+  return port;
+}
+
 bool eventually(const std::function<bool()> &pred, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

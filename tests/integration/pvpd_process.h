@@ -98,6 +98,14 @@ class LineClient {
   std::string buffer_;
 };
 
+// Writes <dir>/pvpd.yaml running the in-tree echo transport (plugin dir `plugin_dir`) on an
+// ephemeral port reported in <dir>/port, with `daemon_extra` (indented YAML lines) added to
+// the daemon section. Returns the config path.
+std::filesystem::path write_echo_config(const TempDir &dir, const std::string &plugin_dir,
+                                        const std::string &daemon_extra = "");
+// Waits for <dir>/port (written by the echo transport) and returns the port, 0 on timeout.
+int read_echo_port(const TempDir &dir);
+
 // Polls `pred` every 10 ms until true or the timeout passes.
 bool eventually(const std::function<bool()> &pred,
                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
