@@ -107,6 +107,14 @@ pvpd_status Core::conn_open(plugin_host::PluginInstance &owner, const pvpd_conn_
   // Fields beyond the caller's struct_size read as empty (ABI rule for older plugins).
   auto has = [&](size_t offset, size_t size) { return offset + size <= info.struct_size; };
   conn.flags = info.flags;
+  if ((info.flags & PVPD_CONN_INTERNAL) != 0) {
+    // An in-process participant speaks for its instance: only agent plugins may open one, and
+    // the identity it may claim is bound to the instance (Router::handle_join).
+    if ((owner.descriptor().kinds & PVPD_KIND_AGENT) == 0) {
+      return PVPD_E_PERM;
+    }
+    conn.internal_owner = owner.id();
+  }
   if (has(offsetof(pvpd_conn_info, transport), sizeof(pvpd_str))) {
     conn.transport = to_string(info.transport);
   }

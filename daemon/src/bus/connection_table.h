@@ -29,6 +29,7 @@ struct Connection {
   std::string credential;  // secret: never logged
   std::string tls_peer_subject;
   std::string participant;         // bound identity once authenticated/joined; empty before
+  std::string internal_owner;      // PVPD_CONN_INTERNAL: the agent instance id that opened it
   std::set<std::string> sessions;  // sessions this connection receives
   bool under_pressure = false;     // transport reported its queue over high water
   bool reads_paused = false;       // conn_inbound answered AGAIN; waiting for flow(1)

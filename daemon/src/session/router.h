@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -146,6 +147,10 @@ class Router {
   void touch(Session &s, Participant &p);
   void announce_disconnect(Session &s, Participant &p);
   void heartbeat_tick(Session &s, uint64_t now_ms);
+  std::optional<auth::Identity> internal_agent_identity(const bus::Connection &conn,
+                                                        const std::string &pid,
+                                                        const rapidjson::Value &announce,
+                                                        auth::AuthFailure *failure) const;
   Session &create_session(const std::string &id, const std::string &name,
                           const rapidjson::Value *config, const std::string &creator);
 

@@ -99,6 +99,33 @@ void Router::handle_create(Inbound &in) {
   }
 }
 
+// An agent plugin's in-process connection: the daemon itself vouches for it, so no token is
+// needed, but it may only be the instance that opened it (id == instance id, or
+// "<instance id>:<suffix>" for instances that run several agents) with the navigator role.
+std::optional<auth::Identity> Router::internal_agent_identity(const bus::Connection &conn,
+                                                              const std::string &pid,
+                                                              const rapidjson::Value &announce,
+                                                              auth::AuthFailure *failure) const {
+  const std::string &owner = conn.internal_owner;
+  bool id_ok =
+      pid == owner || (pid.size() > owner.size() + 1 && pid.compare(0, owner.size(), owner) == 0 &&
+                       pid[owner.size()] == ':');
+  if (!id_ok) {
+    failure->message = "agent instance '" + owner + "' may only join as '" + owner + "' or '" +
+                       owner + ":<name>', not '" + pid + "'";
+    return std::nullopt;
+  }
+  if (json_string(announce, "type") != "agent") {
+    failure->message = "an agent instance must join with participant.type \"agent\"";
+    return std::nullopt;
+  }
+  auth::Identity id;
+  id.participant_id = pid;
+  id.roles = {"navigator"};  // as the reference agent; type "agent" is what grants streaming
+  id.capabilities = json_strings(announce, "capabilities");
+  return id;
+}
+
 void Router::handle_join(Inbound &in) {
   const rapidjson::Value &payload = in.env.payload();
   const rapidjson::Value &pp = payload["participant"];
@@ -133,7 +160,12 @@ void Router::handle_join(Inbound &in) {
   req.conn_credential = in.connection->credential;
   req.conn_is_local = (in.connection->flags & (PVPD_CONN_LOCAL | PVPD_CONN_INTERNAL)) != 0;
   auth::AuthFailure failure;
-  auto identity = auth_.authenticate(req, &failure);
+  std::optional<auth::Identity> identity;
+  if (!in.connection->internal_owner.empty()) {
+    identity = internal_agent_identity(*in.connection, pid, pp, &failure);
+  } else {
+    identity = auth_.authenticate(req, &failure);
+  }
   // The token is a secret: it is never relayed, recorded or replayed.
   in.env.payload().RemoveMember("token");
   if (!identity) {

@@ -80,7 +80,9 @@ constexpr std::string_view kRoles[] = {"driver",   "navigator", "adversary",
 constexpr std::string_view kCapabilities[] = {
     "prompt", "approve", "interrupt", "fork", "add_context", "manage_participants", "end_session"};
 // The seed's TransportType adds "t140" to the reference's list.
-constexpr std::string_view kTransports[] = {"websocket", "mcp", "t140", "http", "stdio"};
+// "internal": an in-process agent plugin (pvpd extension; see docs/protocol.md).
+constexpr std::string_view kTransports[] = {"websocket", "mcp",   "t140",
+                                            "http",      "stdio", "internal"};
 constexpr std::string_view kParticipantTypes[] = {"human", "agent"};
 constexpr std::string_view kToolCategories[] = {
     "file_read", "file_write", "file_delete",   "shell_execute", "network_request",

@@ -122,6 +122,9 @@ struct Session {
     }
     return nullptr;
   }
+  const Participant *find(std::string_view participant_id) const {
+    return const_cast<Session *>(this)->find(participant_id);
+  }
 };
 
 }  // namespace pvpd::session

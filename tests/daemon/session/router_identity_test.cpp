@@ -170,5 +170,42 @@ TEST(RouterAuthTest, OpenModeRefusesRemoteConnectionsUnlessAllowed) {
   EXPECT_EQ(h2.take(r2)[0].type(), "session.join");
 }
 
+TEST(RouterAuthTest, AgentPluginConnectionsJoinAsTheirInstanceOnlyWithoutToken) {
+  session::RouterOptions opts;
+  opts.auth.mode = "token";  // no token is needed: the daemon vouches for its own plugins
+  H h(opts);
+  auto human = h.connect(true);
+  auto agent = h.connect_internal("demo");
+  h.send(agent, H::join("s1", "alice", "agent", R"(["navigator"])"));
+  auto got = h.take(agent);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].str("code"), "UNAUTHORIZED");
+  EXPECT_EQ(got[0].str("message"),
+            "agent instance 'demo' may only join as 'demo' or 'demo:<name>', not 'alice'");
+  h.send(agent, H::join("s1", "demox", "agent", R"(["navigator"])"));
+  EXPECT_EQ(h.take(agent)[0].str("code"), "UNAUTHORIZED") << "a prefix is not the instance";
+  h.send(agent, H::join("s1", "demo", "human", R"(["driver"])"));
+  EXPECT_EQ(h.take(agent)[0].str("message"),
+            "an agent instance must join with participant.type \"agent\"");
+
+  h.send(agent, H::join("s1", "demo", "agent", R"(["admin","approver"])"));
+  auto joined = h.take(agent);
+  ASSERT_FALSE(joined.empty());
+  EXPECT_EQ(joined[0].type(), "session.join");
+  const session::Participant *p = h.router().find_session("s1")->find("demo");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->roles, std::vector<std::string>{"navigator"}) << "roles are the daemon's choice";
+  EXPECT_FALSE(p->admin);
+
+  auto second = h.connect_internal("demo");
+  h.send(second, H::join("s2", "demo:reviewer", "agent", R"([])"));
+  ASSERT_FALSE(h.take(second).empty());
+  EXPECT_NE(h.router().find_session("s2")->find("demo:reviewer"), nullptr);
+
+  // An ordinary connection still needs a token, whatever it claims.
+  h.send(human, H::join("s1", "demo", "agent", R"(["navigator"])"));
+  EXPECT_EQ(h.take(human)[0].str("code"), "UNAUTHORIZED");
+}
+
 }  // namespace
 }  // namespace pvpd::testing

@@ -21,6 +21,14 @@ pvpd_conn_id ProtocolHarness::connect(bool local, std::string credential) {
   return id;
 }
 
+pvpd_conn_id ProtocolHarness::connect_internal(const std::string &owner) {
+  pvpd_conn_id id = connect(true);
+  bus::Connection *c = conns_.find(id);
+  c->flags |= PVPD_CONN_INTERNAL;
+  c->internal_owner = owner;
+  return id;
+}
+
 void ProtocolHarness::close(pvpd_conn_id conn) {
   router_->on_closed(conn);
   conns_.remove(conn);

@@ -39,6 +39,8 @@ class ProtocolHarness {
 
   // A connection (local unless told otherwise) with an optional transport credential.
   pvpd_conn_id connect(bool local = true, std::string credential = "");
+  // An agent plugin's in-process connection, opened by instance `owner`.
+  pvpd_conn_id connect_internal(const std::string &owner);
   void send(pvpd_conn_id conn, const std::string &json) { router_->on_inbound(conn, json); }
   void close(pvpd_conn_id conn);
   void advance(uint64_t ms) {

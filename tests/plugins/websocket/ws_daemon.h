@@ -23,6 +23,11 @@ class WsDaemon {
   // `plugin_config` is YAML for the plugin's `config:` map, indented by 6 spaces per line,
   // without `listen` and `port_file` (added here).
   explicit WsDaemon(const std::string &plugin_config = "");
+  // With more plugin instances after the websocket one: `extra_plugins` is YAML list items
+  // ("  - use: NAME\n    id: ID\n    config: {...}\n"); `daemon_yaml` lines go under
+  // `daemon:` (indented by 2 spaces); `instances` counts every instance, websocket included.
+  WsDaemon(const std::string &plugin_config, const std::string &extra_plugins, int instances,
+           const std::string &daemon_yaml = "");
   bool started() const { return port_ > 0; }
   int port() const { return port_; }
   PvpdProcess &process() { return *pvpd_; }
