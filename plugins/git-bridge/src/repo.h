@@ -1,0 +1,71 @@
+// Repository operations of the git bridge, all through libgit2 (never the git CLI): making a
+// session's workspace a repository, installing the hooks, writing and reading the decision
+// notes, fork branches and their merges.
+//
+// THREAD: every function opens its own git_repository and frees it before returning, so calls
+// on different threads share no libgit2 object. They block on disk I/O: call them from the
+// bridge's worker or server threads, never from the core thread. libgit2 must be initialised
+// (the plugin instance holds a git_libgit2_init reference for its lifetime).
+// OWNERSHIP: results are values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pvpd::git_bridge {
+
+struct RepoResult {
+  bool ok = false;
+  std::string error;  // libgit2's message when !ok
+  std::string value;  // operation specific (a sha, a branch name, a path)
+};
+
+// Opens `path` as a repository (no search upwards). When it is none and `init` is set, creates
+// the directory and initialises a repository there. value = the working directory path.
+RepoResult ensure_repository(const std::string &path, bool init);
+
+struct HookConfig {
+  std::string bridge_url;  // http://127.0.0.1:<port>
+  uint64_t timeout_ms = 3000;
+  bool require_trailers = false;
+};
+
+// The hook scripts (prepare-commit-msg, commit-msg, post-commit) as installed.
+std::vector<std::pair<std::string, std::string>> hook_scripts(const HookConfig &config);
+
+// Writes the hooks into the repository's hooks directory (mode 0755). A hook that exists and was
+// not written by the bridge is left alone and named in `error` (ok stays true for the others).
+RepoResult install_hooks(const std::string &repo_path, const HookConfig &config);
+
+// Adds (or replaces) the note for commit `sha` under `notes_ref`.
+RepoResult write_note(const std::string &repo_path, const std::string &notes_ref,
+                      const std::string &sha, const std::string &content);
+std::optional<std::string> read_note(const std::string &repo_path, const std::string &notes_ref,
+                                     const std::string &sha);
+
+// The full message of commit `sha` (or "HEAD").
+std::optional<std::string> commit_message(const std::string &repo_path, const std::string &sha);
+
+// Creates branch `name` at HEAD. value = the branch's commit. Fails on an unborn HEAD.
+RepoResult create_branch(const std::string &repo_path, const std::string &name);
+
+struct MergeResult {
+  bool ok = false;
+  std::string error;
+  std::string kind;  // "up_to_date" | "fast_forward" | "merge_commit" | "conflicts"
+  std::string commit;
+  std::vector<std::string> conflicts;  // paths, when kind == "conflicts"
+};
+
+// Merges branch `source` into branch `target` ("" = HEAD's branch): fast-forward when possible,
+// else a merge commit; conflicts are reported and nothing is written. When `target` is checked
+// out, the working tree follows (safe checkout: local changes are never overwritten).
+MergeResult merge_branch(const std::string &repo_path, const std::string &source,
+                         const std::string &target);
+
+// The name of HEAD's branch ("main", "master", ...), or "" when detached.
+std::string head_branch(const std::string &repo_path);
+
+}  // namespace pvpd::git_bridge
