@@ -49,6 +49,7 @@ Permission permission_for(std::string_view type) {
       {"merge.propose", Permission::kFork},
       {"merge.execute", Permission::kFork},
       {"error", Permission::kActiveMember},
+      {"agent.attach", Permission::kAdminRole},
   };
   auto it = kTable.find(type);
   return it == kTable.end() ? Permission::kServerOnly : it->second;

@@ -220,6 +220,8 @@ void Router::dispatch(Inbound &in) {
     handle_fork(in);
   } else if (t.rfind("merge.", 0) == 0) {
     handle_merge(in);
+  } else if (t == "agent.attach") {
+    handle_agent_attach(in);
   } else {
     handle_relay(in);
   }

@@ -163,6 +163,7 @@ class Router {
   void handle_fork(Inbound &in);
   void handle_merge(Inbound &in);
   void handle_relay(Inbound &in);
+  void handle_agent_attach(Inbound &in);
 
   // ---- router_gates.cpp ----
   void handle_tool_propose(Inbound &in);

@@ -467,4 +467,16 @@ void Router::heartbeat_tick(Session &s, uint64_t t) {
   }
 }
 
+// agent.attach (pvpd extension, admins only): recorded like any decision, so the journal shows
+// who brought which agent in. The agent plugins watch the bus for it; the named instance joins.
+void Router::handle_agent_attach(Inbound &in) {
+  Session &s = *in.session;
+  std::string agent = json_string(in.env.payload(), "agent");
+  if (s.find(agent) != nullptr && s.find(agent)->conn != 0) {
+    fail(in, "INVALID_STATE", "'" + agent + "' is already in session " + s.id);
+    return;
+  }
+  record_and_route(s, in.env, Audience{});
+}
+
 }  // namespace pvpd::session

@@ -333,6 +333,8 @@ PVPD_SCHEMA(kMergePropose, "MergeProposePayload", id("source_fork", kReq), id("t
             one_of("strategy", kReq, kMergeStrategies), str("summary", kReq));
 PVPD_SCHEMA(kMergeExecute, "MergeExecutePayload", id("merge_proposal", kReq),
             subs("resolved_conflicts", kOpt, kConflictResolution));
+// pvpd extension: an admin asks an agent plugin instance to join this session.
+PVPD_SCHEMA(kAgentAttach, "AgentAttachPayload", id("agent", kReq), str("reason", kOpt));
 PVPD_SCHEMA(kError, "ErrorPayload", one_of("code", kReq, kErrorCodes), str("message", kReq),
             boolean("recoverable", kReq), object("details", kOpt), id("related_to", kOpt));
 
@@ -348,7 +350,8 @@ struct TypeEntry {
   bool client_may_send;
 };
 
-// The 41 type strings. Only the server makes tool.execute, gate.request and gate.timeout.
+// The 41 type strings of PVP v1, plus pvpd's `agent.attach`. Only the server makes
+// tool.execute, gate.request and gate.timeout.
 constexpr TypeEntry kTypes[] = {
     {"session.create", &kSessionCreate, true},
     {"session.join", &kSessionJoin, true},
@@ -391,8 +394,9 @@ constexpr TypeEntry kTypes[] = {
     {"merge.propose", &kMergePropose, true},
     {"merge.execute", &kMergeExecute, true},
     {"error", &kError, true},
+    {"agent.attach", &kAgentAttach, true},
 };
-static_assert(std::size(kTypes) == 41);
+static_assert(std::size(kTypes) == 42);
 
 const TypeEntry *find_type(std::string_view type) {
   for (const TypeEntry &e : kTypes) {

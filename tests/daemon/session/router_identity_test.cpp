@@ -207,5 +207,22 @@ TEST(RouterAuthTest, AgentPluginConnectionsJoinAsTheirInstanceOnlyWithoutToken) 
   EXPECT_EQ(h.take(human)[0].str("code"), "UNAUTHORIZED");
 }
 
+TEST_F(RouterIdentityTest, AgentAttachIsAdminOnlyAndRecorded) {
+  h_.send(bob_, H::frame("agent.attach", "s1", "bob", R"({"agent":"demo"})"));
+  auto err = only_error(bob_);
+  EXPECT_EQ(err.str("code"), "UNAUTHORIZED");
+  auto admin = h_.join_as("s1", "root", "human", R"(["admin"])");
+  h_.clear_all();
+  size_t history = h_.router().find_session("s1")->history.size();
+  h_.send(admin, H::frame("agent.attach", "s1", "root", R"({"agent":"demo","reason":"review"})"));
+  EXPECT_EQ(h_.types(alice_), std::vector<std::string>{"agent.attach"});
+  EXPECT_EQ(h_.router().find_session("s1")->history.size(), history + 1);
+  h_.clear_all();
+  h_.send(admin, H::frame("agent.attach", "s1", "root", R"({"agent":"alice"})"));
+  EXPECT_EQ(only_error(admin).str("message"), "'alice' is already in session s1");
+  h_.send(admin, H::frame("agent.attach", "s1", "root", R"({})"));
+  EXPECT_EQ(only_error(admin).str("code"), "INVALID_MESSAGE");
+}
+
 }  // namespace
 }  // namespace pvpd::testing

@@ -90,10 +90,11 @@ const std::vector<std::string> kAllTypes = {"session.create",
                                             "fork.switch",
                                             "merge.propose",
                                             "merge.execute",
-                                            "error"};
+                                            "error",
+                                            "agent.attach"};
 
-TEST(SchemaTypes, FortyOneKnownTypes) {
-  EXPECT_EQ(kAllTypes.size(), 41U);
+TEST(SchemaTypes, FortyOneProtocolTypesPlusAgentAttach) {
+  EXPECT_EQ(kAllTypes.size(), 42U);
   for (const std::string &t : kAllTypes) {
     EXPECT_TRUE(is_known_type(t)) << t;
   }
