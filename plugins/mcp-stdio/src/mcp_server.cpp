@@ -211,6 +211,11 @@ void McpServer::close_conn(pvpd_conn_id conn, int32_t reason) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = mailboxes_.find(conn);
     if (it == mailboxes_.end()) {
+      if (opening_ > 0) {
+        // conn_open has returned this id to the core but the I/O thread has not registered
+        // the connection yet: remember the request for the registration to pick up.
+        early_closes_[conn] = reason < 0 ? PVPD_CLOSE_NORMAL : reason;
+      }
       return;
     }
     it->second->close_reason = reason < 0 ? PVPD_CLOSE_NORMAL : reason;
@@ -274,7 +279,15 @@ void McpServer::accept_all() {
     info.transport = pvpd::to_str("mcp");
     info.peer = pvpd::to_str(peer);
     pvpd_conn_id id = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++opening_;
+    }
     pvpd_status st = host_.conn_open(info, &id);
+    if (st != PVPD_OK) {
+      std::lock_guard<std::mutex> lock(mu_);
+      --opening_;
+    }
     if (st != PVPD_OK) {
       host_.warn(std::string("conn_open refused an MCP client: ") + pvpd::status_name(st));
       ::close(fd);
@@ -289,6 +302,15 @@ void McpServer::accept_all() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       mailboxes_[id] = c->mailbox;
+      auto early = early_closes_.find(id);
+      if (early != early_closes_.end()) {
+        c->mailbox->close_reason = early->second;
+      }
+      if (--opening_ == 0) {
+        early_closes_.clear();  // nothing else can be in flight
+      } else if (early != early_closes_.end()) {
+        early_closes_.erase(early);
+      }
     }
     conns_.push_back(std::move(c));
     connection_count_ = conns_.size();

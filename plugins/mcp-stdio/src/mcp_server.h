@@ -70,6 +70,8 @@ class McpServer {
   std::mutex mu_;
   bool stopping_ = false;
   std::map<pvpd_conn_id, std::shared_ptr<Mailbox>> mailboxes_;
+  int opening_ = 0;                               // conn_open calls not yet registered
+  std::map<pvpd_conn_id, int32_t> early_closes_;  // close_conn during that window
   std::atomic<std::size_t> connection_count_{0};
   std::atomic<uint64_t> accepted_total_{0};
 };
