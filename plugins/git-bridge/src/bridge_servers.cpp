@@ -10,18 +10,21 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
-#include <Poco/Net/TCPServer.h>
-#include <Poco/Net/TCPServerConnection.h>
-#include <Poco/Net/TCPServerConnectionFactory.h>
-#include <Poco/Net/TCPServerParams.h>
 #include <Poco/ThreadPool.h>
+#include <poll.h>
 #include <rapidjson/document.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <istream>
+#include <thread>
 
 namespace pvpd::git_bridge {
 namespace {
@@ -97,78 +100,62 @@ class ApiHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
   std::size_t max_body_;
 };
 
-// One request per connection: read a line (or a buffer that parses as JSON without one), answer
-// one line, close. Closing after the reply (unlike the reference) means `nc -U` never hangs.
-class SocketConnection final : public Poco::Net::TCPServerConnection {
- public:
-  SocketConnection(const Poco::Net::StreamSocket &s, const BridgeApi *api, std::size_t max_body)
-      : TCPServerConnection(s), api_(api), max_body_(max_body) {}
-
-  void run() override {
-    Poco::Net::StreamSocket &s = socket();
-    try {
-      s.setReceiveTimeout(Poco::Timespan(2, 0));
-      std::string buf;
-      char chunk[4096];
-      while (buf.find('\n') == std::string::npos && buf.size() <= max_body_) {
-        int n = s.receiveBytes(chunk, sizeof(chunk));
-        if (n <= 0) {
-          break;
-        }
-        buf.append(chunk, static_cast<std::size_t>(n));
-        rapidjson::Document d;
-        if (buf.find('\n') == std::string::npos &&
-            !d.Parse(buf.c_str(), buf.size()).HasParseError()) {
-          break;  // complete JSON without a newline
-        }
-      }
-      std::string line = buf.substr(0, buf.find('\n'));
-      if (line.empty() && buf.empty()) {
-        return;
-      }
-      std::string reply = api_->handle_socket_line(line) + "\n";
-      s.sendBytes(reply.data(), static_cast<int>(reply.size()));
-      s.shutdownSend();
-      // Closing with unread input makes the kernel reset the connection, which can destroy the
-      // reply before the peer reads it: drain what the peer still sends (bounded).
-      s.setReceiveTimeout(Poco::Timespan(1, 0));
-      std::size_t drained = 0;
-      int n = 0;
-      while (drained < 4 * max_body_ && (n = s.receiveBytes(chunk, sizeof(chunk))) > 0) {
-        drained += static_cast<std::size_t>(n);
-      }
-    } catch (const Poco::Exception &) {
-      // A peer that vanished or timed out gets nothing; the connection just ends.
-    }
-  }
-
- private:
-  const BridgeApi *api_;
-  std::size_t max_body_;
-};
-
-class SocketConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
- public:
-  SocketConnectionFactory(const BridgeApi *api, std::size_t max_body)
-      : api_(api), max_body_(max_body) {}
-  Poco::Net::TCPServerConnection *createConnection(const Poco::Net::StreamSocket &s) override {
-    return new SocketConnection(s, api_, max_body_);
-  }
-
- private:
-  const BridgeApi *api_;
-  std::size_t max_body_;
-};
-
 // True when something accepts connections at `path` (a live bridge we must not steal from).
 bool socket_alive(const std::string &path) {
-  try {
-    Poco::Net::StreamSocket probe;
-    probe.connect(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, path),
-                  Poco::Timespan(0, 200000));
-    return true;
-  } catch (const Poco::Exception &) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
     return false;
+  }
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+  bool alive = ::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return alive;
+}
+
+// One request per connection: read a line (or a buffer that parses as JSON without one), answer
+// one line, close. Closing after the reply (unlike the reference) means `nc -U` never hangs.
+// Every read and write is bounded by socket timeouts, so one slow peer delays others by at most
+// a few seconds.
+void serve_socket_connection(int fd, const BridgeApi *api, std::size_t max_body) {
+  timeval tv{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  std::string buf;
+  char chunk[4096];
+  while (buf.find('\n') == std::string::npos && buf.size() <= max_body) {
+    ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (n <= 0) {
+      break;
+    }
+    buf.append(chunk, static_cast<std::size_t>(n));
+    rapidjson::Document d;
+    if (buf.find('\n') == std::string::npos && !d.Parse(buf.c_str(), buf.size()).HasParseError()) {
+      break;  // complete JSON without a newline
+    }
+  }
+  if (buf.empty()) {
+    return;
+  }
+  std::string reply = api->handle_socket_line(buf.substr(0, buf.find('\n'))) + "\n";
+  std::size_t sent = 0;
+  while (sent < reply.size()) {
+    ssize_t n = ::send(fd, reply.data() + sent, reply.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      return;
+    }
+    sent += static_cast<std::size_t>(n);
+  }
+  ::shutdown(fd, SHUT_WR);
+  // Closing with unread input makes the kernel reset the connection, which can destroy the
+  // reply before the peer reads it: drain what the peer still sends (bounded).
+  timeval drain{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &drain, sizeof(drain));
+  std::size_t drained = 0;
+  ssize_t n = 0;
+  while (drained < 4 * max_body && (n = ::recv(fd, chunk, sizeof(chunk), 0)) > 0) {
+    drained += static_cast<std::size_t>(n);
   }
 }
 
@@ -177,8 +164,33 @@ bool socket_alive(const std::string &path) {
 struct BridgeServers::Impl {
   std::unique_ptr<Poco::ThreadPool> http_pool;
   std::unique_ptr<Poco::Net::HTTPServer> http;
-  std::unique_ptr<Poco::ThreadPool> socket_pool;
-  std::unique_ptr<Poco::Net::TCPServer> socket;
+  // The unix socket: a plain accept loop on one thread (Poco's TCPServer hands sockets between
+  // threads through reference counts TSan cannot see into, since Poco is not instrumented).
+  int listen_fd = -1;
+  int wake_fd = -1;
+  std::thread socket_thread;
+
+  void socket_loop(const BridgeApi *api, std::size_t max_body) {
+    for (;;) {
+      pollfd fds[2] = {{listen_fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        return;
+      }
+      if ((fds[1].revents & POLLIN) != 0) {
+        return;
+      }
+      if ((fds[0].revents & POLLIN) != 0) {
+        int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0) {
+          serve_socket_connection(fd, api, max_body);
+          ::close(fd);
+        }
+      }
+    }
+  }
 };
 
 BridgeServers::BridgeServers(const BridgeApi *api, ServerConfig config)
@@ -209,24 +221,34 @@ std::string BridgeServers::start() {
     }
     if (!config_.unix_socket.empty()) {
       const std::string &path = config_.unix_socket;
+      sockaddr_un addr{};
+      if (path.size() >= sizeof(addr.sun_path)) {
+        throw std::runtime_error("unix socket path too long: " + path);
+      }
       if (std::filesystem::exists(path)) {
         if (socket_alive(path)) {
           throw std::runtime_error("unix socket " + path + " is in use by another process");
         }
         std::filesystem::remove(path);
       }
-      Poco::Net::ServerSocket us;
-      us.bind(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, path));
-      us.listen(64);
-      ::chmod(path.c_str(), static_cast<mode_t>(config_.socket_mode));
+      impl->listen_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      addr.sun_family = AF_UNIX;
+      std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+      if (impl->listen_fd < 0 ||
+          ::bind(impl->listen_fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0 ||
+          ::listen(impl->listen_fd, 64) != 0) {
+        throw std::runtime_error("unix socket " + path + ": " + std::strerror(errno));
+      }
       socket_path_ = path;
-      auto *params = new Poco::Net::TCPServerParams();
-      params->setMaxThreads(2);
-      params->setMaxQueued(64);
-      impl->socket_pool = std::make_unique<Poco::ThreadPool>(1, 2);
-      impl->socket = std::make_unique<Poco::Net::TCPServer>(
-          new SocketConnectionFactory(api_, config_.max_body), *impl->socket_pool, us, params);
-      impl->socket->start();
+      ::chmod(path.c_str(), static_cast<mode_t>(config_.socket_mode));
+      impl->wake_fd = ::eventfd(0, EFD_CLOEXEC);
+      if (impl->wake_fd < 0) {
+        throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+      }
+      Impl *raw = impl.get();
+      const BridgeApi *api = api_;
+      std::size_t max_body = config_.max_body;
+      impl->socket_thread = std::thread([raw, api, max_body] { raw->socket_loop(api, max_body); });
     }
   } catch (const std::exception &e) {
     impl_ = std::move(impl);
@@ -245,21 +267,24 @@ void BridgeServers::stop() {
   if (impl_->http) {
     impl_->http->stopAll(/*abortCurrent=*/true);
   }
-  if (impl_->socket) {
-    impl_->socket->stop();
+  if (impl_->socket_thread.joinable()) {
+    uint64_t one = 1;
+    ssize_t w = ::write(impl_->wake_fd, &one, sizeof(one));
+    (void)w;
+    impl_->socket_thread.join();
   }
-  // Poco's servers return from stop before their handler threads end: join them here so no
-  // handler touches the API after stop().
+  // Poco's HTTP server returns from stopAll before its handler threads end: join them here so
+  // no handler touches the API after stop().
   if (impl_->http_pool) {
     impl_->http_pool->joinAll();
   }
-  if (impl_->socket_pool) {
-    impl_->socket_pool->joinAll();
-  }
   impl_->http.reset();
-  impl_->socket.reset();
   impl_->http_pool.reset();
-  impl_->socket_pool.reset();
+  for (int fd : {impl_->listen_fd, impl_->wake_fd}) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
   impl_.reset();
   if (!socket_path_.empty()) {
     std::error_code ec;

@@ -1,10 +1,12 @@
 // The bridge API's listeners: Poco::Net::HTTPServer on a loopback address and a unix socket
 // speaking the reference's newline-JSON action protocol. Both hand requests to BridgeApi.
 //
-// THREAD: start()/stop() from one thread (the plugin's core-thread hooks). Requests run on the
-// servers' own thread pools (never the core thread), concurrently; BridgeApi is safe for that.
-// OWNERSHIP: owns the Poco servers, their sockets and thread pools; borrows the API.
-// LIFETIME: stop() closes the listeners, aborts open connections and joins every pool thread;
+// THREAD: start()/stop() from one thread (the plugin's core-thread hooks). HTTP requests run on
+// the HTTP server's own pool, socket requests one at a time on the socket thread (never the core
+// thread), concurrently with each other; BridgeApi is safe for that.
+// OWNERSHIP: owns the Poco HTTP server, its pool, the unix listening socket and its thread;
+// borrows the API.
+// LIFETIME: stop() closes the listeners, aborts open HTTP connections and joins every thread;
 // the API must outlive stop(). The destructor calls stop().
 #pragma once
 
