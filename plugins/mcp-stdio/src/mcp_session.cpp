@@ -406,6 +406,22 @@ void McpSession::do_tools_call(const RpcMessage &msg, uint64_t now_ms) {
         rpc_error(id, rpc_code::kInvalidParams, "Invalid params: arguments must be an object"));
     return;
   }
+  dispatch_tool(name, id, *args, now_ms);
+  const Value *meta = find(*msg.params, "_meta");
+  const Value *token = meta == nullptr ? nullptr : find(*meta, "progressToken");
+  if (token != nullptr && (token->IsString() || token->IsInt64() || token->IsUint64())) {
+    for (Wait &w : pending_) {
+      if (w.rpc_id == id && w.progress_token.empty()) {
+        w.progress_token = to_json(*token);
+        w.next_progress = now_ms + kProgressIntervalMs;
+      }
+    }
+  }
+}
+
+void McpSession::dispatch_tool(const std::string &name, const std::string &id,
+                               const rapidjson::Value &args_value, uint64_t now_ms) {
+  const Value *args = &args_value;
   if (name == "pvp_join") {
     tool_join(id, *args, now_ms);
     return;
@@ -1262,6 +1278,9 @@ void McpSession::tick(uint64_t now_ms) {
   waits.swap(pending_);
   for (Wait &w : waits) {
     if (w.deadline > now_ms) {
+      if (w.next_progress <= now_ms) {
+        send_progress(w, now_ms);
+      }
       keep.push_back(std::move(w));
       continue;
     }
@@ -1289,9 +1308,27 @@ void McpSession::tick(uint64_t now_ms) {
 uint64_t McpSession::next_deadline() const {
   uint64_t d = kNoDeadline;
   for (const Wait &w : pending_) {
-    d = std::min(d, w.deadline);
+    d = std::min({d, w.deadline, w.next_progress});
   }
   return d;
+}
+
+void McpSession::send_progress(Wait &w, uint64_t now_ms) {
+  w.next_progress = now_ms + kProgressIntervalMs;
+  rapidjson::Document p(rapidjson::kObjectType);
+  auto &a = p.GetAllocator();
+  rapidjson::Document token;
+  token.Parse(w.progress_token.c_str(), w.progress_token.size());
+  Value t;
+  t.CopyFrom(token, a);
+  p.AddMember("progressToken", t, a);
+  p.AddMember("progress", ++w.progress, a);
+  p.AddMember("message",
+              rapidjson::StringRef(w.kind == WaitKind::kPermission
+                                       ? "waiting for the session to approve or reject"
+                                       : "waiting for the session"),
+              a);
+  sink_->to_client(rpc_notification("notifications/progress", p));
 }
 
 void McpSession::close() {

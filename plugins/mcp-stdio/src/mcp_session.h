@@ -41,6 +41,10 @@ class McpSink {
 
 inline constexpr uint64_t kNoDeadline = std::numeric_limits<uint64_t>::max();
 
+// A waiting call whose request carried _meta.progressToken gets notifications/progress this
+// often, so clients that reset their request timeout on progress keep waiting for the humans.
+inline constexpr uint64_t kProgressIntervalMs = 15000;
+
 // Protocol versions accepted, newest first; the first is answered to unknown versions.
 inline constexpr std::string_view kProtocolVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26",
                                                          "2024-11-05"};
@@ -82,6 +86,9 @@ class McpSession {
     WaitKind kind = WaitKind::kRead;
     std::string rpc_id;  // "" = nobody to answer (the bridge's automatic join)
     uint64_t deadline = kNoDeadline;
+    std::string progress_token;  // JSON text of _meta.progressToken; "" = none
+    uint64_t next_progress = kNoDeadline;
+    uint64_t progress = 0;
     uint64_t since = 0;
     std::size_t limit = 100;
     std::vector<std::string> types;
@@ -104,6 +111,9 @@ class McpSession {
   void handle_bridge_hello(const rapidjson::Value &hello, uint64_t now_ms);
   void do_initialize(const RpcMessage &msg);
   void do_tools_call(const RpcMessage &msg, uint64_t now_ms);
+  void dispatch_tool(const std::string &name, const std::string &id, const rapidjson::Value &args,
+                     uint64_t now_ms);
+  void send_progress(Wait &w, uint64_t now_ms);
   void do_resources_read(const RpcMessage &msg);
   bool rate_allows(uint64_t now_ms);
 

@@ -221,6 +221,26 @@ TEST(McpTools, PermissionTimeoutFromConfigDenies) {
   EXPECT_EQ(str(parse(result_text(parse(h.sink.client.back()))), "behavior"), "deny");
 }
 
+TEST(McpTools, LongWaitsSendProgressWhenTheClientAskedForIt) {
+  SessionHarness h;
+  h.initialize();
+  h.join();
+  h.send(
+      R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"pvp_permission","arguments":{"tool_name":"Bash","input":{"command":"ls"}},"_meta":{"progressToken":"tok-4"}}})");
+  h.send(call("5", "pvp_permission", R"({"tool_name":"Bash","input":{"command":"pwd"}})"));
+  EXPECT_EQ(h.session->next_deadline(), h.now + kProgressIntervalMs);
+  std::size_t before = h.sink.client.size();
+  for (uint64_t n = 1; n <= 2; ++n) {
+    h.session->tick(h.now + n * kProgressIntervalMs);
+    ASSERT_EQ(h.sink.client.size(), before + n) << "only the call with a token gets progress";
+    auto p = parse(h.sink.client.back());
+    EXPECT_EQ(str(p, "method"), "notifications/progress");
+    EXPECT_EQ(str(p["params"], "progressToken"), "tok-4");
+    EXPECT_EQ(p["params"]["progress"].GetUint64(), n);
+  }
+  EXPECT_EQ(h.session->pending_calls(), 2u);
+}
+
 TEST(McpTools, ClosingDropsEveryWaitSilently) {
   SessionHarness h;
   h.initialize();
