@@ -1,7 +1,9 @@
-// pvpctl: offline tool for pvpd session journals (docs/journal.md "pvpctl").
+// pvpctl: offline tool for pvpd session journals (docs/journal.md "pvpctl") and live commands
+// against a running server (live_commands.h, docs/clients/pvpctl.md).
 //
-// Reads <state_dir>/journal directly; never writes to it. The control plane: errors are
-// exceptions mapped to exit codes here (0 ok, 1 failure, 64 usage).
+// Journal commands read <state_dir>/journal directly and never write to it. The control plane:
+// errors are exceptions mapped to exit codes here (0 ok, 1 failure, 64 usage; live commands add
+// 69 for "cannot connect").
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "journal/recovery.h"
+#include "live_commands.h"
 #include "markdown_report.h"
 #include "session_summary.h"
 
@@ -45,9 +49,20 @@ constexpr const char *kUsage =
     "  verify SESSION | --all                    recompute hash chains (exit 1 on the first bad "
     "record)\n"
     "\n"
+    "live commands (a running server; --url ws://HOST:PORT, default $PVP_URL or\n"
+    "ws://127.0.0.1:3000; --token T or $PVP_TOKEN; --as ID, default pvpctl-$USER):\n"
+    "  watch SESSION [--json] [--count N]        stream the session's messages (history first)\n"
+    "  send SESSION TYPE PAYLOAD_JSON            send one frame of any type\n"
+    "  prompt SESSION TEXT --to AGENT            submit a prompt to an agent\n"
+    "  approve SESSION GATE [--comment TEXT]     approve a gate (GATE: the tool.propose id)\n"
+    "  reject SESSION GATE [--reason TEXT]       reject a gate\n"
+    "  gates SESSION [--json]                    list the open gates\n"
+    "  (also --role ROLE, --timeout SECONDS (default 10), --insecure for wss)\n"
+    "\n"
     "The journal directory is <state_dir>/journal; -c reads daemon.state_dir from a pvpd config\n"
     "file (relative paths resolve against the file's directory).\n"
-    "exit codes: 0 ok, 1 failure, 64 usage\n";
+    "exit codes: 0 ok, 1 failure (for live commands: the server refused or did not answer),\n"
+    "64 usage, 69 cannot connect\n";
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -63,11 +78,16 @@ struct Args {
   std::optional<uint64_t> from;
   bool json = false, follow = false, all = false;
   std::optional<std::string> format;
+  // Live commands (live_commands.h).
+  std::optional<std::string> url, token, as, to, comment, reason, role;
+  std::optional<uint64_t> count;
+  std::optional<unsigned> timeout;
+  bool insecure = false;
 };
 
-uint64_t parse_seq(const std::string &s) {
+uint64_t parse_seq(const std::string &s, const char *flag = "--from") {
   if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 19) {
-    throw UsageError("--from needs a non-negative integer, got '" + s + "'");
+    throw UsageError(std::string(flag) + " needs a non-negative integer, got '" + s + "'");
   }
   return std::stoull(s);
 }
@@ -101,6 +121,30 @@ Args parse_args(int argc, char **argv) {
       a.format = value(i, arg);
     } else if (arg.rfind("--format=", 0) == 0) {
       a.format = arg.substr(9);
+    } else if (arg == "--url" || arg == "--server") {
+      a.url = value(i, arg);
+    } else if (arg == "--token") {
+      a.token = value(i, arg);
+    } else if (arg == "--as") {
+      a.as = value(i, arg);
+    } else if (arg == "--to") {
+      a.to = value(i, arg);
+    } else if (arg == "--comment") {
+      a.comment = value(i, arg);
+    } else if (arg == "--reason") {
+      a.reason = value(i, arg);
+    } else if (arg == "--role") {
+      a.role = value(i, arg);
+    } else if (arg == "--count") {
+      a.count = parse_seq(value(i, arg), "--count");
+    } else if (arg == "--timeout") {
+      const uint64_t t = parse_seq(value(i, arg), "--timeout");
+      if (t == 0 || t > 3600) {
+        throw UsageError("--timeout takes 1..3600 seconds");
+      }
+      a.timeout = static_cast<unsigned>(t);
+    } else if (arg == "--insecure") {
+      a.insecure = true;
     } else if (arg == "-h" || arg == "--help") {
       a.command = "help";
       return a;
@@ -141,10 +185,33 @@ Args parse_args(int argc, char **argv) {
     if (a.all == !a.positional.empty() || a.positional.size() > 1) {
       throw UsageError("verify takes SESSION or --all");
     }
+  } else if (c == "watch" || c == "gates") {
+    want_positional(1);
+  } else if (c == "send") {
+    if (a.positional.size() != 3) {
+      throw UsageError("'send' takes SESSION TYPE PAYLOAD_JSON");
+    }
+  } else if (c == "prompt") {
+    if (a.positional.size() != 2 || !a.to) {
+      throw UsageError("'prompt' takes SESSION TEXT --to AGENT");
+    }
+  } else if (c == "approve" || c == "reject") {
+    if (a.positional.size() != 2) {
+      throw UsageError("'" + c + "' takes SESSION GATE");
+    }
   } else {
     throw UsageError("unknown command '" + c + "'");
   }
-  reject((a.from || a.json || a.follow) && c != "replay", "--from/--json/--follow");
+  const bool live = pvpctl::is_live_command(c);
+  reject((a.from || a.follow) && c != "replay", "--from/--follow");
+  reject(a.json && c != "replay" && !live, "--json");
+  reject(!live && (a.url || a.token || a.as || a.role || a.timeout || a.insecure),
+         "--url/--token/--as/--role/--timeout/--insecure");
+  reject(live && (a.state_dir || a.config), "--state-dir/-c");
+  reject(a.to.has_value() && c != "prompt", "--to");
+  reject(a.comment.has_value() && c != "approve", "--comment");
+  reject(a.reason.has_value() && c != "reject", "--reason");
+  reject(a.count.has_value() && c != "watch", "--count");
   reject(a.format.has_value() && c != "export", "--format");
   reject(a.all && c != "verify", "--all");
   return a;
@@ -395,6 +462,25 @@ int main(int argc, char **argv) {
     if (a.command == "help") {
       std::cout << kUsage;
       return kExitOk;
+    }
+    if (pvpctl::is_live_command(a.command)) {
+      pvpctl::LiveArgs l;
+      l.command = a.command;
+      l.positional = a.positional;
+      const char *env_url = std::getenv("PVP_URL");
+      const char *env_token = std::getenv("PVP_TOKEN");
+      l.url = a.url.value_or(env_url != nullptr ? env_url : "ws://127.0.0.1:3000");
+      l.token = a.token.value_or(env_token != nullptr ? env_token : "");
+      l.as = a.as.value_or("");
+      l.to = a.to.value_or("");
+      l.comment = a.comment.value_or("");
+      l.reason = a.reason.value_or("");
+      l.role = a.role;
+      l.json = a.json;
+      l.insecure = a.insecure;
+      l.count = a.count;
+      l.timeout_seconds = a.timeout.value_or(10);
+      return pvpctl::run_live(l);
     }
     if (a.command == "sessions")
       return cmd_sessions(a);
