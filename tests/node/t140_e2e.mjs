@@ -4,6 +4,8 @@
 // Run by ctest (t140_node_e2e, label integration) with PVPD_BUILD_DIR set; exits 0 on success.
 // Every wait is bounded by a deadline.
 //
+// Carol speaks over SRTP (t140llm's processAIStreamToSrtp, pre-shared test key).
+//
 // Proves: each stream joins as a human participant with transport "t140" and the mapped name
 // and roles (participant.announce); the transcript arrives as context.add (audio_transcript)
 // with the right speaker, text, key and source, including the tail that only the idle flush
@@ -17,10 +19,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { processAIStreamToRtp } from 't140llm';
+import { processAIStreamToRtp, processAIStreamToSrtp } from 't140llm';
 
 const buildDir = process.env.PVPD_BUILD_DIR;
 assert.ok(buildDir, 'PVPD_BUILD_DIR is not set (run through ctest)');
+// The research captures' test key (research/t140.md §1.6); AES_CM_128_HMAC_SHA1_80.
+const SRTP_KEY = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+const SRTP_SALT = Buffer.from('a0a1a2a3a4a5a6a7a8a9aaabacad', 'hex');
 const dir = mkdtempSync(join(tmpdir(), 'pvpd-t140-'));
 const portFile = (n) => join(dir, `port-${n}`);
 
@@ -59,6 +64,8 @@ writeFileSync(join(dir, 'pvpd.yaml'), [
   ...listener('bob', ['participants:',
                       '  - {stream: "*", id: bob, name: "Bob", roles: [navigator, approver]}']),
   ...listener('flood', ['max_streams: 3', 'rate_limit: {per_second: 100, burst: 50}']),
+  ...listener('carol', ['participants:', '  - {stream: "*", id: carol, name: "Carol"}',
+                        `srtp: {key: "${SRTP_KEY.toString('hex')}${SRTP_SALT.toString('hex')}"}`]),
   '',
 ].join('\n'));
 
@@ -104,10 +111,12 @@ const ALICE = ['Hello every', 'one. Teh', '\b\bhe caf', 'é opens at nine! ', 'I
                'and the tail of alice'];
 const BOB = ['Bonjour à tous 🎉. ', 'Je suis d’accord? ', 'Naïve résumé, yes'];
 const ALICE_TEXT = 'Hello everyone. The café opens at nine! Is that ok? and the tail of alice';
+const CAROL = ['Secure hello ', 'from Carol. ', 'Encrypted tail'];
+const CAROL_TEXT = 'Secure hello from Carol. Encrypted tail';
 const BOB_TEXT = 'Bonjour à tous 🎉. Je suis d’accord? Naïve résumé, yes';
 
 try {
-  await until(() => ['ws', 'alice', 'bob', 'flood'].every(hasPort), 'the port files');
+  await until(() => ['ws', 'alice', 'bob', 'flood', 'carol'].every(hasPort), 'the port files');
   const ws = new WebSocket(`ws://127.0.0.1:${readPort('ws')}/`);
   const inbox = [];
   ws.on('message', (data) => { try { inbox.push(JSON.parse(data.toString())); } catch { } });
@@ -124,7 +133,9 @@ try {
   // Both speakers, and a bounded flood on the third listener, at the same time.
   const alice = processAIStreamToRtp(speech(ALICE), '127.0.0.1', readPort('alice'));
   const bob = processAIStreamToRtp(speech(BOB), '127.0.0.1', readPort('bob'));
-  assert.ok(alice && bob);
+  const carol = processAIStreamToSrtp(speech(CAROL), '127.0.0.1', readPort('carol'),
+                                     { masterKey: SRTP_KEY, masterSalt: SRTP_SALT });
+  assert.ok(alice && bob && carol);
   const flood = createSocket('udp4');
   const floodPort = readPort('flood');
   let sent = 0;
@@ -157,10 +168,12 @@ try {
     }
     return [...parts.keys()].sort((a, b) => a - b).map((k) => parts.get(k)).join(' ');
   };
-  await until(() => transcript('alice') === ALICE_TEXT && transcript('bob') === BOB_TEXT,
-              'both transcripts', 30000).catch((e) => {
+  await until(() => transcript('alice') === ALICE_TEXT && transcript('bob') === BOB_TEXT &&
+                    transcript('carol') === CAROL_TEXT,
+              'the transcripts', 30000).catch((e) => {
     throw new Error(`${e.message}: alice=${JSON.stringify(transcript('alice'))} ` +
-                    `bob=${JSON.stringify(transcript('bob'))}`);
+                    `bob=${JSON.stringify(transcript('bob'))} ` +
+                    `carol=${JSON.stringify(transcript('carol'))}`);
   });
 
   // Announces: humans over t140 with the mapped names and roles.

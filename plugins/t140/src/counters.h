@@ -20,6 +20,8 @@ namespace pvpd::t140 {
   X(drop_rate_limited)        \
   X(drop_malformed)           \
   X(drop_rtcp)                \
+  X(drop_srtp_auth)           \
+  X(drop_srtp_replay)         \
   X(drop_payload_type)        \
   X(drop_red)                 \
   X(drop_stream_limit)        \

@@ -76,7 +76,13 @@ struct ListenerPipeline::Source {
 };
 
 ListenerPipeline::ListenerPipeline(ListenerSettings settings, Counters *counters, SpeakerSink *sink)
-    : settings_(std::move(settings)), counters_(counters), sink_(sink) {}
+    : settings_(std::move(settings)), counters_(counters), sink_(sink) {
+  if (!settings_.srtp_key.empty()) {
+    std::string error;
+    srtp_ = SrtpReceiver::create(settings_.srtp_profile, settings_.srtp_key, &error);
+    srtp_broken_ = srtp_ == nullptr;  // fail closed: never fall back to plain RTP
+  }
+}
 
 ListenerPipeline::~ListenerPipeline() = default;
 
@@ -250,6 +256,24 @@ void ListenerPipeline::on_datagram(std::string_view bytes, const PeerAddress &pe
   }
   RtpPacket pkt;
   RtpError err = parse_rtp(bytes, &pkt);
+  if (err == RtpError::kNone && (srtp_ || srtp_broken_)) {
+    // The header is in clear: it was checked above; now authenticate and decrypt.
+    if (srtp_broken_) {
+      Counters::add(counters_->drop_srtp_auth);
+      return;
+    }
+    plain_.assign(bytes);
+    SrtpOutcome outcome = srtp_->unprotect(&plain_);
+    if (outcome == SrtpOutcome::kReplay) {
+      Counters::add(counters_->drop_srtp_replay);
+      return;
+    }
+    if (outcome != SrtpOutcome::kOk) {
+      Counters::add(counters_->drop_srtp_auth);
+      return;
+    }
+    err = parse_rtp(plain_, &pkt);
+  }
   if (err == RtpError::kRtcp) {
     Counters::add(counters_->drop_rtcp);
     return;

@@ -20,6 +20,7 @@
 #include "counters.h"
 #include "options.h"
 #include "sequence_tracker.h"
+#include "srtp_receiver.h"
 #include "t140_decoder.h"
 #include "transcript_buffer.h"
 
@@ -95,6 +96,9 @@ class ListenerPipeline {
   std::map<std::string, std::unique_ptr<Source>> sources_;  // key: ip|port|ssrc
   std::map<uint64_t, std::unique_ptr<Speaker>> speakers_;
   std::unordered_map<std::string, Bucket> buckets_;
+  std::unique_ptr<SrtpReceiver> srtp_;  // set when the listener has an SRTP key
+  bool srtp_broken_ = false;            // a key was configured but libsrtp refused it
+  std::string plain_;                   // decrypted datagram
 };
 
 }  // namespace pvpd::t140

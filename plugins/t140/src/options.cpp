@@ -102,6 +102,23 @@ class Reader {
   std::vector<SettingsError> *errors_;
 };
 
+bool parse_hex(const std::string &hex, std::string *out) {
+  if (hex.size() % 2 != 0) {
+    return false;
+  }
+  std::string bytes;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(hex.data() + i, hex.data() + i + 2, value, 16);
+    if (ec != std::errc() || end != hex.data() + i + 2) {
+      return false;
+    }
+    bytes.push_back(static_cast<char>(value));
+  }
+  *out = std::move(bytes);
+  return true;
+}
+
 bool valid_stream_key(const std::string &key) {
   static constexpr std::string_view kKinds[] = {"ssrc:", "csrc:", "prefix:", "source:"};
   if (key == "*") {
@@ -213,10 +230,26 @@ void parse_listener(const rapidjson::Value &v, std::size_t index, Reader &r, Lis
     r.fail(base + "/red_pt", "red_pt must differ from t140_pt");
   }
   if (const rapidjson::Value *srtp = member(v, "srtp")) {
-    if (member(*srtp, "key") != nullptr || member(*srtp, "profile") != nullptr) {
-      r.fail(base + "/srtp",
-             "SRTP is not supported by this build of pvpd-t140; use plain RTP on loopback or a "
-             "trusted network (docs/plugins/t140.md)");
+    std::string profile = "AES_CM_128_HMAC_SHA1_80";
+    r.string(member(*srtp, "profile"), base + "/srtp/profile", &profile);
+    if (profile == "AEAD_AES_128_GCM") {
+      l->srtp_profile = SrtpProfile::kAeadAes128Gcm;
+    } else if (profile != "AES_CM_128_HMAC_SHA1_80") {
+      r.fail(base + "/srtp/profile", "expected AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM");
+    }
+    std::string hex;
+    r.string(member(*srtp, "key"), base + "/srtp/key", &hex);
+    if (!hex.empty()) {
+      // The key is a secret: messages never quote it.
+      const std::size_t want = srtp_key_length(l->srtp_profile);
+      if (!srtp_available()) {
+        r.fail(base + "/srtp/key",
+               "this build of pvpd-t140 has no SRTP (libsrtp2 was not found at build time)");
+      } else if (!parse_hex(hex, &l->srtp_key) || l->srtp_key.size() != want) {
+        l->srtp_key.clear();
+        r.fail(base + "/srtp/key", "expected " + std::to_string(want * 2) +
+                                       " hex digits (master key then master salt) for " + profile);
+      }
     }
   }
   unsigned char probe[16];

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sequence_tracker.h"
+#include "srtp_receiver.h"
 #include "transcript_buffer.h"
 
 namespace pvpd::t140 {
@@ -54,6 +55,8 @@ struct ListenerSettings {
   double rate_burst = 400;
   std::size_t max_streams = 64;
   bool t140llm_compat = false;
+  std::string srtp_key;  // secret: binary master key + salt; empty = plain RTP
+  SrtpProfile srtp_profile = SrtpProfile::kAesCm128HmacSha1_80;
   SequenceOptions sequence;
   ChunkPolicy chunking;
   uint64_t stream_timeout_ms = 30000;
@@ -143,10 +146,11 @@ inline constexpr pvpd_option_desc kOptions[] = {
                  "A stream silent this long leaves the session.", PVPD_OPT_RANGE, nullptr, 100,
                  86400000),
     pvpd::option_string("listeners[].srtp.key", nullptr,
-                        "SRTP master key+salt (hex); not supported by this build.",
+                        "SRTP master key followed by the master salt, in hex (30 bytes for "
+                        "AES_CM_128_HMAC_SHA1_80, 28 for AEAD_AES_128_GCM); enables SRTP.",
                         PVPD_OPT_SECRET),
-    pvpd::option_string("listeners[].srtp.profile", nullptr,
-                        "SRTP profile; not supported by this build."),
+    pvpd::option(PVPD_OPT_STRING, "listeners[].srtp.profile", "\"AES_CM_128_HMAC_SHA1_80\"",
+                 "SRTP protection profile.", 0, "AES_CM_128_HMAC_SHA1_80|AEAD_AES_128_GCM"),
     pvpd::option(PVPD_OPT_BOOL, "gate_transcripts", "false",
                  "Gate transcripts behind approval (not supported: see docs/plugins/t140.md)."),
 };

@@ -292,7 +292,7 @@ TEST(Options, DefaultsAndErrors) {
   auto errs = parse_settings(
       R"({"gate_transcripts":true,"listeners":[{"demux":"x","red_pt":96,"address":"nope",)"
       R"("allow_from":["10.0.0.0/33"],"participants":[{"stream":"bad","id":""}],)"
-      R"("srtp":{"key":"00"}}]})",
+      R"("srtp":{"key":"00","profile":"AES_256"}}]})",
       &s);
   std::vector<std::string> pointers;
   for (const auto &e : errs) {
@@ -301,9 +301,28 @@ TEST(Options, DefaultsAndErrors) {
   for (const char *p :
        {"/gate_transcripts", "/listeners/0/demux", "/listeners/0/red_pt", "/listeners/0/address",
         "/listeners/0/allow_from/0", "/listeners/0/participants/0/stream",
-        "/listeners/0/participants/0/id", "/listeners/0/srtp"}) {
+        "/listeners/0/participants/0/id", "/listeners/0/srtp/key", "/listeners/0/srtp/profile"}) {
     EXPECT_NE(std::find(pointers.begin(), pointers.end(), p), pointers.end()) << p;
   }
+}
+
+TEST(Options, SrtpKeyIsHexOfTheProfileLength) {
+  if (!srtp_available()) {
+    GTEST_SKIP() << "built without libsrtp2";
+  }
+  Settings s;
+  const std::string key30(60, 'a');
+  const std::string key28(56, 'b');
+  ASSERT_TRUE(parse_settings(R"({"listeners":[{"srtp":{"key":")" + key30 + R"("}}]})", &s).empty());
+  EXPECT_EQ(s.listeners[0].srtp_key, std::string(30, '\xaa'));
+  ASSERT_TRUE(
+      parse_settings(
+          R"({"listeners":[{"srtp":{"key":")" + key28 + R"(","profile":"AEAD_AES_128_GCM"}}]})", &s)
+          .empty());
+  EXPECT_EQ(s.listeners[0].srtp_profile, SrtpProfile::kAeadAes128Gcm);
+  auto errs = parse_settings(R"({"listeners":[{"srtp":{"key":")" + key28 + R"("}}]})", &s);
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].message.find(key28), std::string::npos) << "the key is never quoted";
 }
 
 TEST(Options, AddressRules) {

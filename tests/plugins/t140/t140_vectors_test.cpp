@@ -3,6 +3,7 @@
 // markers, T.140 decoding. Output is compared with the vectors' `expect` text.
 #include <gtest/gtest.h>
 
+#include "srtp_receiver.h"
 #include "t140_test_support.h"
 
 namespace pvpd::t140::testing {
@@ -373,6 +374,57 @@ TEST(Captures, StreamExpiresAfterSilence) {
   EXPECT_EQ(chunks[0].text, "Hello world.");
   EXPECT_EQ(chunks[1].text, "Caf\xc3\xa9 au lait!");
   EXPECT_EQ(chunks.back().text, "Bye.");
+}
+
+// ---- SRTP (t140llm's processAIStreamToSrtp with the research test keys) ----
+
+const std::string kTestKey = "000102030405060708090a0b0c0d0e0f";
+
+TEST(Srtp, AesCmCaptureDecrypts) {
+  if (!srtp_available()) {
+    GTEST_SKIP() << "built without libsrtp2";
+  }
+  Replay r;
+  r.settings.srtp_key = unhex(kTestKey + "a0a1a2a3a4a5a6a7a8a9aaabacad");
+  r.run(load_capture("srtp.jsonl"));
+  EXPECT_EQ(only_text(r), kBasic);
+  EXPECT_EQ(Counters::get(r.counters.drop_srtp_auth), 0u);
+}
+
+TEST(Srtp, GcmCaptureDecrypts) {
+  if (!srtp_available()) {
+    GTEST_SKIP() << "built without libsrtp2";
+  }
+  Replay r;
+  r.settings.srtp_key = unhex(kTestKey + "a0a1a2a3a4a5a6a7a8a9aaab");
+  r.settings.srtp_profile = SrtpProfile::kAeadAes128Gcm;
+  r.run(load_capture("srtp-gcm.jsonl"));
+  EXPECT_EQ(only_text(r), "GCM caf\xc3\xa9 \xf0\x9f\x8e\x89");
+}
+
+TEST(Srtp, WrongKeyReplayAndPlainRtpAreDropped) {
+  if (!srtp_available()) {
+    GTEST_SKIP() << "built without libsrtp2";
+  }
+  auto packets = load_capture("srtp.jsonl");
+  Replay wrong;
+  wrong.settings.srtp_key = unhex(kTestKey + "ffa1a2a3a4a5a6a7a8a9aaabacad");
+  wrong.run(packets);
+  EXPECT_TRUE(wrong.sink.texts().empty());
+  EXPECT_EQ(Counters::get(wrong.counters.drop_srtp_auth), packets.size());
+
+  Replay replay;
+  replay.settings.srtp_key = unhex(kTestKey + "a0a1a2a3a4a5a6a7a8a9aaabacad");
+  std::vector<Datagram> twice = {packets[0], packets[1], packets[0]};
+  twice[2].t_ms = twice[1].t_ms + 10;
+  replay.run(twice);
+  EXPECT_EQ(Counters::get(replay.counters.drop_srtp_replay), 1u);
+  EXPECT_EQ(only_text(replay), "Hello world");
+
+  Replay plain;  // an SRTP listener never accepts unauthenticated RTP
+  plain.settings.srtp_key = replay.settings.srtp_key;
+  plain.run(load_capture("rtp-basic.jsonl"));
+  EXPECT_TRUE(plain.sink.texts().empty());
 }
 
 }  // namespace
