@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <stdexcept>
+#include <string>
 
 #include "text_layout.h"
 
@@ -142,6 +144,19 @@ std::string display_name(const ClientState &st, const std::string &id) {
 
 Screen::Screen() {
   initscr();
+  setup();
+}
+
+Screen::Screen(const char *term, FILE *out, FILE *in) {
+  screen_ = newterm(term, out, in);
+  if (screen_ == nullptr) {
+    throw std::runtime_error(std::string("cannot open a curses screen for ") + term);
+  }
+  set_term(screen_);
+  setup();
+}
+
+void Screen::setup() {
   raw();  // Ctrl+C arrives as a key: quitting restores the terminal properly
   noecho();
   keypad(stdscr, TRUE);
@@ -167,6 +182,9 @@ Screen::Screen() {
 
 Screen::~Screen() {
   endwin();
+  if (screen_ != nullptr) {
+    delscreen(screen_);
+  }
 }
 
 void Screen::render(const ClientState &st, const SessionClient &link, const UiState &ui,

@@ -8,16 +8,22 @@
 // leaves it (also on exceptions unwinding through main).
 #pragma once
 
+#include <cstdio>
+
 #include "pvpclient/client_state.h"
 #include "pvpclient/session_client.h"
 #include "tui_options.h"
 #include "ui_state.h"
+
+struct screen;  // curses' SCREEN
 
 namespace pvp_tui {
 
 class Screen {
  public:
   Screen();
+  // A screen on other streams with terminal type `term` (tests render into a file).
+  Screen(const char *term, FILE *out, FILE *in);
   ~Screen();
   Screen(const Screen &) = delete;
   Screen &operator=(const Screen &) = delete;
@@ -28,7 +34,9 @@ class Screen {
   int stream_rows() const { return stream_rows_; }
 
  private:
+  void setup();
   int stream_rows_ = 10;
+  ::screen *screen_ = nullptr;  // only for the stream constructor
 };
 
 }  // namespace pvp_tui

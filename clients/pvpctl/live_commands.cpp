@@ -2,6 +2,7 @@
 #include "live_commands.h"
 
 #include <rapidjson/document.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -32,9 +33,15 @@ extern "C" void on_stop(int) {
   g_stop = true;
 }
 
-std::string default_id() {
+// Voting and writing commands keep a stable identity (a vote is counted per identity);
+// watchers get a per-process one, so two watchers never replace each other's connection.
+std::string default_id(const std::string &command) {
   const char *user = std::getenv("USER");
-  return std::string("pvpctl-") + (user != nullptr && *user != '\0' ? user : "user");
+  std::string id = std::string("pvpctl-") + (user != nullptr && *user != '\0' ? user : "user");
+  if (command == "watch" || command == "gates") {
+    id += "-" + std::to_string(::getpid());
+  }
+  return id;
 }
 
 void print_frame(const std::string &text, bool json) {
@@ -74,7 +81,7 @@ class Live {
     so.connect.insecure = args_.insecure;
     so.connect.reconnect = reconnect;
     so.join.session = args_.positional[0];
-    so.join.id = args_.as.empty() ? default_id() : args_.as;
+    so.join.id = args_.as.empty() ? default_id(args_.command) : args_.as;
     so.join.name = so.join.id;
     so.join.roles = {args_.role.value_or(role)};
     so.join.capabilities = std::move(caps);
@@ -205,6 +212,15 @@ int cmd_watch(const LiveArgs &a) {
   if (auto rc = live.join("observer", {}, true, nullptr)) {
     return *rc;
   }
+  // Link changes go to stderr, so stdout stays one frame per line.
+  live.client().on_link = [&live](pc::LinkState s) {
+    pc::SessionClient &c = live.client();
+    if (s == pc::LinkState::kReconnecting) {
+      std::cerr << "pvpctl: connection lost (" << c.last_error() << "); reconnecting\n";
+    } else if (s == pc::LinkState::kLive && c.last_resume_from()) {
+      std::cerr << "pvpctl: reconnected; resumed after seq " << *c.last_resume_from() << "\n";
+    }
+  };
   while (!g_stop && !done) {
     live.client().pump(std::chrono::milliseconds(200));
     if (live.client().state() == pc::LinkState::kFailed) {
@@ -218,7 +234,7 @@ int cmd_watch(const LiveArgs &a) {
 
 int cmd_gates(const LiveArgs &a) {
   Live live(a);
-  pc::ClientState state(a.as.empty() ? default_id() : a.as);
+  pc::ClientState state(a.as.empty() ? default_id(a.command) : a.as);
   if (auto rc = live.join("observer", {}, false, &state)) {
     return *rc;
   }
@@ -265,7 +281,7 @@ int one_shot(const LiveArgs &a, const std::string &role, std::vector<std::string
   if (auto rc = live.join(role, std::move(caps), false, nullptr)) {
     return *rc;
   }
-  std::optional<pc::Frame> f = make(a.as.empty() ? default_id() : a.as);
+  std::optional<pc::Frame> f = make(a.as.empty() ? default_id(a.command) : a.as);
   if (!f) {
     live.leave();
     return kExitUsage;

@@ -48,7 +48,7 @@ std::filesystem::path client_binary(const std::string &name) {
   return build_dir() / "bin" / name;
 }
 
-ClientDaemon::ClientDaemon() : port_(free_port()) {
+ClientDaemon::ClientDaemon(const std::string &daemon_extra) : port_(free_port()) {
   config_ = dir_.write("pvpd.yaml",
                        "version: 1\n"
                        "daemon:\n"
@@ -59,7 +59,8 @@ ClientDaemon::ClientDaemon() : port_(free_port()) {
                            (build_dir() / "lib/pvpd/plugins").string() +
                            "]\n"
                            "  journal: {fsync: batch}\n"
-                           "  shutdown_grace: 2s\n"
+                           "  shutdown_grace: 2s\n" +
+                           daemon_extra +
                            "plugins:\n"
                            "  - use: websocket\n"
                            "    id: ws\n"

@@ -26,7 +26,8 @@ using namespace std::chrono_literals;
 
 class ClientDaemon {
  public:
-  ClientDaemon();
+  // `daemon_extra`: YAML lines added to the daemon section (indented by two spaces).
+  explicit ClientDaemon(const std::string &daemon_extra = "");
   bool start();
   // SIGTERM and wait for a clean exit.
   bool stop();

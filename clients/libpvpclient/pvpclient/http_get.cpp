@@ -1,6 +1,7 @@
 // Blocking plain-HTTP GET (see http_get.h).
 #include "pvpclient/http_get.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
