@@ -138,6 +138,32 @@ struct App::Impl {
     ui.mode = approve ? Mode::kComment : Mode::kReason;
   }
 
+  // The reference TUI's batch keys: every open gate this client may still vote on.
+  void vote_all(bool approve) {
+    std::vector<const Gate *> todo;
+    for (const Gate *g : state.open_gates()) {
+      if (g->agent != opts.id &&
+          std::find(g->approvals.begin(), g->approvals.end(), opts.id) == g->approvals.end()) {
+        todo.push_back(g);
+      }
+    }
+    if (todo.empty()) {
+      flash("no gate waiting for your vote");
+      return;
+    }
+    size_t sent = 0;
+    for (const Gate *g : todo) {
+      const Frame f =
+          approve ? gate_approve_frame(opts.session, opts.id, g->id, "Batch approved by user",
+                                       g->digest)
+                  : gate_reject_frame(opts.session, opts.id, g->id, "Batch rejected by user");
+      if (send(f)) {
+        ++sent;
+      }
+    }
+    flash(std::string(approve ? "approved " : "rejected ") + std::to_string(sent) + " gate(s)");
+  }
+
   void finish_vote() {
     const Gate *g = state.gate(ui.gate);
     const std::string text = narrow(ui.line.text());
@@ -342,6 +368,8 @@ struct App::Impl {
       case L'q': quit = true; return;
       case L'a': start_vote(true); return;
       case L'r': start_vote(false); return;
+      case L'A': vote_all(true); return;
+      case L'R': vote_all(false); return;
       case L'v': {
         const Gate *g = state.next_gate_to_vote();
         const auto open = state.open_gates();

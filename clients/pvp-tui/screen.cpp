@@ -394,6 +394,9 @@ void Screen::render(const ClientState &st, const SessionClient &link, const UiSt
                        " \xe2\x94\x82 " + session_id + " \xe2\x94\x82 fork " + st.fork() +
                        " \xe2\x94\x82 " + std::to_string(gates.size()) +
                        " gate(s) \xe2\x94\x82 seq " + std::to_string(st.last_seq());
+  if (st.ended()) {
+    status += " \xe2\x94\x82 session ended";
+  }
   if (link.last_resume_from()) {
     status += " \xe2\x94\x82 resumed @" + std::to_string(*link.last_resume_from());
   }
@@ -471,6 +474,7 @@ void Screen::render(const ClientState &st, const SessionClient &link, const UiSt
               "Tab         choose the target agent",
               "a           approve the pending gate (asks for an optional comment)",
               "r           reject the pending gate (asks for a reason)",
+              "A / R       approve / reject every gate waiting for your vote",
               "v           view the gate's details (tool, arguments, digest, quorum)",
               "i           raise an interrupt: 1 pause, 2 stop, 3 emergency, then a message",
               "t           show / hide the thinking panel",

@@ -214,5 +214,37 @@ TEST(PvpTuiE2ETest, DriverAndApproverThroughAGateAnInterruptAndARestart) {
   EXPECT_TRUE(tmux.shows("approver", "Pane is dead (status 0"));
 }
 
+TEST(PvpTuiCliTest, HelpVersionAndUsageErrors) {
+  const std::string tui = client_binary("pvp-tui").string();
+  ProcessResult r = run_command({tui, "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("Ctrl+D"), std::string::npos) << r.out;
+  r = run_command({tui, "--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("pvp-tui "), std::string::npos) << r.out;
+  EXPECT_EQ(run_command({tui, "--role", "boss"}).exit_code, 64);
+  r = run_command({tui, "--url", "http://127.0.0.1:1", "--name", "x"});
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_NE(r.err.find("ws://"), std::string::npos) << r.err;
+}
+
+// Without --session, pvp-tui creates a session (with the reference TUI's name) and shows it.
+TEST(PvpTuiE2ETest, WithoutSessionItCreatesOne) {
+  if (tmux_path().empty()) {
+    GTEST_SKIP() << "tmux is not installed (apt-get install tmux)";
+  }
+  ClientDaemon daemon;
+  ASSERT_TRUE(daemon.start()) << daemon.log();
+  Tmux tmux(daemon.dir());
+  ASSERT_TRUE(tmux.start("creator", "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color " +
+                                        client_binary("pvp-tui").string() + " --url " +
+                                        daemon.url() + " --name Carol --id carol"));
+  EXPECT_TRUE(tmux.shows("creator", "PVP Session: Carol's Session"));
+  EXPECT_TRUE(tmux.shows("creator", "\xe2\x97\x8f connected"));
+  EXPECT_TRUE(tmux.shows("creator", "Carol (driver)"));
+  tmux.keys("creator", {"C-c"});
+  EXPECT_TRUE(tmux.shows("creator", "Pane is dead (status 0"));
+}
+
 }  // namespace
 }  // namespace pvpd::testing::clients
