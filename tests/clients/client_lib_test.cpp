@@ -5,6 +5,7 @@
 #include <set>
 
 #include "pvpclient/backoff.h"
+#include "pvpclient/frame_dedup.h"
 #include "pvpclient/frames.h"
 #include "pvpclient/url.h"
 
@@ -104,6 +105,24 @@ TEST(FramesTest, TypedHelpersAndCustomPayload) {
   EXPECT_FALSE(custom_frame("s", "bob", "x", "[1]", &err));
   EXPECT_FALSE(custom_frame("s", "bob", "x", "{", &err));
   EXPECT_NE(new_id(), new_id());
+}
+
+TEST(FrameDedupTest, SeqCursorIdsForServersWithoutSeqAndGateRequests) {
+  FrameDedup d;
+  EXPECT_TRUE(d.first_time(1, "a", "session.join"));
+  EXPECT_TRUE(d.first_time(5, "b", "prompt.submit"));
+  EXPECT_FALSE(d.first_time(5, "b", "prompt.submit"));
+  EXPECT_FALSE(d.first_time(3, "c", "prompt.submit"));  // below the cursor
+  EXPECT_EQ(d.cursor(), 5u);
+  // pvpd re-sends an open gate's request (old seq, same id) to every joiner.
+  EXPECT_TRUE(d.first_time(2, "g", "gate.request"));
+  EXPECT_TRUE(d.first_time(2, "g", "gate.request"));
+  // A server without seqs replays its whole history on a re-join: ids catch it.
+  EXPECT_TRUE(d.first_time(0, "x1", "prompt.submit"));
+  EXPECT_FALSE(d.first_time(0, "x1", "prompt.submit"));
+  EXPECT_TRUE(d.first_time(0, "", "heartbeat.ping"));
+  EXPECT_TRUE(d.first_time(0, "", "heartbeat.ping"));
+  EXPECT_EQ(d.cursor(), 5u);
 }
 
 }  // namespace

@@ -78,8 +78,8 @@ void SessionClient::handle_open() {
   }
   JoinRequest j = options_.join;
   // Resume only after a first join: before that there is nothing to keep.
-  if (joined_once_ && cursor_ > 0) {
-    j.resume_from = cursor_;
+  if (joined_once_ && dedup_.cursor() > 0) {
+    j.resume_from = dedup_.cursor();
   }
   last_resume_from_ = j.resume_from;
   Frame f = join_frame(j);
@@ -93,13 +93,8 @@ void SessionClient::handle_message(const std::string &text) {
   if (!d.HasParseError() && d.IsObject()) {
     const std::string type = str(d, "type");
     const uint64_t seq = uint_member(d, "seq").value_or(0);
-    // An open gate's request is re-sent to every joiner with its original seq, after the
-    // replay: it is news to a late joiner, and idempotent in the state model otherwise.
-    if (seq != 0 && type != "gate.request") {
-      if (seq <= cursor_) {
-        return;  // replayed again after a resume: already seen
-      }
-      cursor_ = seq;
+    if (!dedup_.first_time(seq, str(d, "id"), type)) {
+      return;  // replayed again after a reconnect: already seen
     }
     if (type == "heartbeat.ping" && options_.answer_pings) {
       conn_->send(pong_frame(options_.join.session, options_.join.id, str(d, "id")).text);

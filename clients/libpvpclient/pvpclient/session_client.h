@@ -4,7 +4,7 @@
 // On every (re)connection it sends `session.create` (when asked to create) and `session.join`;
 // after the first successful join it asks to resume from the highest `seq` it has seen
 // (participant.metadata.resume_from), so the server replays only what was missed and nothing on
-// screen is lost. Frames whose `seq` is not above that cursor are dropped as duplicates.
+// screen is lost. Replayed duplicates are dropped (frame_dedup.h).
 // `heartbeat.ping` is answered with `heartbeat.pong`. The join is live once the client's own
 // `participant.announce` arrives (the last frame of the join reply). An error answering the
 // join (auth, ended session) stops reconnecting: retrying cannot fix it.
@@ -21,6 +21,7 @@
 #include <string>
 
 #include "pvpclient/client_state.h"
+#include "pvpclient/frame_dedup.h"
 #include "pvpclient/frames.h"
 #include "pvpclient/ws_connection.h"
 
@@ -54,7 +55,7 @@ class SessionClient {
   LinkState state() const { return link_; }
   // One line for a status bar: "live", "reconnecting in 2.3s (attempt 3)", ...
   std::string status_text() const;
-  uint64_t cursor() const { return cursor_; }
+  uint64_t cursor() const { return dedup_.cursor(); }
   // The resume_from the last join used (nullopt: full replay).
   std::optional<uint64_t> last_resume_from() const { return last_resume_from_; }
   unsigned connections() const { return connections_; }
@@ -77,7 +78,7 @@ class SessionClient {
   ClientState *state_;
   std::unique_ptr<WsConnection> conn_;
   LinkState link_ = LinkState::kConnecting;
-  uint64_t cursor_ = 0;
+  FrameDedup dedup_;
   bool joined_once_ = false;
   std::optional<uint64_t> last_resume_from_;
   std::string join_id_;
