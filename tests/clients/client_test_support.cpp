@@ -48,7 +48,8 @@ std::filesystem::path client_binary(const std::string &name) {
   return build_dir() / "bin" / name;
 }
 
-ClientDaemon::ClientDaemon(const std::string &daemon_extra) : port_(free_port()) {
+ClientDaemon::ClientDaemon(const std::string &daemon_extra, const std::string &plugins_extra)
+    : port_(free_port()) {
   config_ = dir_.write("pvpd.yaml",
                        "version: 1\n"
                        "daemon:\n"
@@ -66,14 +67,14 @@ ClientDaemon::ClientDaemon(const std::string &daemon_extra) : port_(free_port())
                            "    id: ws\n"
                            "    config:\n"
                            "      listen: [\"127.0.0.1:" +
-                           std::to_string(port_) + "\"]\n");
+                           std::to_string(port_) + "\"]\n" + plugins_extra);
 }
 
 bool ClientDaemon::start() {
   const auto run_dir = dir_.path() / ("run" + std::to_string(++runs_));
   std::filesystem::create_directories(run_dir);
   pvpd_ = std::make_unique<PvpdProcess>(config_, run_dir);
-  if (!pvpd_->wait_for_log("running: 1 plugin instance(s)", 15s)) {
+  if (!pvpd_->wait_for_log(" plugin instance(s)", 15s)) {
     return false;
   }
   // Listening is logged before "running", but wait for an accepting socket all the same.

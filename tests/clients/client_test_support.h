@@ -26,8 +26,10 @@ using namespace std::chrono_literals;
 
 class ClientDaemon {
  public:
-  // `daemon_extra`: YAML lines added to the daemon section (indented by two spaces).
-  explicit ClientDaemon(const std::string &daemon_extra = "");
+  // `daemon_extra`: YAML lines added to the daemon section (indented by two spaces);
+  // `plugins_extra`: more plugin list entries (indented by two spaces).
+  explicit ClientDaemon(const std::string &daemon_extra = "",
+                        const std::string &plugins_extra = "");
   bool start();
   // SIGTERM and wait for a clean exit.
   bool stop();

@@ -1,6 +1,8 @@
-// End to end: two pvp-tui instances (driver and approver) under tmux against the real daemon,
-// the agent role scripted over an independent WebSocket client (the scripted agent plugin was
-// not available when this test was written). Screens are read with `tmux capture-pane -p`.
+// End to end: two pvp-tui instances (driver and approver) under tmux against the real daemon.
+// The main test scripts the agent role over an independent WebSocket client (exact frames,
+// exact assertions); WithTheScriptedAgentPlugin repeats the journey with the offline scripted
+// agent plugin (pvpd-agent-scripted.so, auto_join) when it is built. Screens are read with
+// `tmux capture-pane -p`. Without tmux the tests skip with a message.
 //
 // Covers: compose and submit (Ctrl+D), thinking and response streaming into both screens, a
 // gated tool call approved with `a` on the approver's screen, the result, an interrupt raised
@@ -244,6 +246,78 @@ TEST(PvpTuiE2ETest, WithoutSessionItCreatesOne) {
   EXPECT_TRUE(tmux.shows("creator", "Carol (driver)"));
   tmux.keys("creator", {"C-c"});
   EXPECT_TRUE(tmux.shows("creator", "Pane is dead (status 0"));
+}
+
+}  // namespace
+}  // namespace pvpd::testing::clients
+
+namespace pvpd::testing::clients {
+namespace {
+
+// The same journey with the offline scripted agent plugin (pvpd-agent-scripted.so, auto_join)
+// in the agent's seat instead of a test client; skipped while that plugin is not built.
+TEST(PvpTuiE2ETest, WithTheScriptedAgentPlugin) {
+  if (tmux_path().empty()) {
+    GTEST_SKIP() << "tmux is not installed (apt-get install tmux)";
+  }
+  if (!std::filesystem::exists(build_dir() / "lib/pvpd/plugins/pvpd-agent-scripted.so")) {
+    GTEST_SKIP() << "pvpd-agent-scripted.so is not built";
+  }
+  ClientDaemon daemon("",
+                      "  - use: agent-scripted\n"
+                      "    id: claude\n"
+                      "    config: {auto_join: true, name: Claude}\n");
+  ASSERT_TRUE(daemon.start()) << daemon.log();
+  Tmux tmux(daemon.dir());
+  const std::string common = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color " +
+                             client_binary("pvp-tui").string() + " --url " + daemon.url() +
+                             " --session demo";
+  ASSERT_TRUE(tmux.start("driver", common + " --name Alice --id alice --role driver"));
+  ASSERT_TRUE(tmux.shows("driver", "Claude (agent")) << daemon.log();
+  ASSERT_TRUE(tmux.start("approver", common + " --name Bob --id bob --role approver"));
+  ASSERT_TRUE(tmux.shows("approver", "Claude (agent"));
+
+  tmux.keys("driver", {"p"});
+  ASSERT_TRUE(tmux.shows("driver", "Compose \xe2\x86\x92 Claude"));
+  tmux.type("driver", "please write a file");
+  tmux.keys("driver", {"C-d"});
+  for (const char *pane : {"driver", "approver"}) {
+    EXPECT_TRUE(tmux.shows(pane, "[Alice \xe2\x86\x92 Claude]: please write a file"));
+    EXPECT_TRUE(tmux.shows(pane, "The humans want a file"));
+    EXPECT_TRUE(tmux.shows(pane, "hello.md"));
+    EXPECT_TRUE(tmux.shows(pane, "GATE"));
+  }
+  ASSERT_TRUE(tmux.shows("approver", "[a]pprove"));
+  tmux.keys("approver", {"a"});
+  ASSERT_TRUE(tmux.shows("approver", "Approve \xe2\x80\x94 comment"));
+  tmux.keys("approver", {"Enter"});
+  for (const char *pane : {"driver", "approver"}) {
+    EXPECT_TRUE(tmux.shows(pane, "Bob approved file_write"));
+    EXPECT_TRUE(tmux.shows(pane, "is in the workspace"));
+  }
+  // A stop interrupt from the driver; the agent acknowledges it.
+  tmux.keys("driver", {"i"});
+  ASSERT_TRUE(tmux.shows("driver", "Interrupt urgency"));
+  tmux.keys("driver", {"2"});
+  tmux.type("driver", "stop there");
+  tmux.keys("driver", {"Enter"});
+  for (const char *pane : {"driver", "approver"}) {
+    EXPECT_TRUE(tmux.shows(pane, "INTERRUPT (stop) from Alice"));
+    EXPECT_TRUE(tmux.shows(pane, "interrupt acknowledged by Claude: stopped"));
+  }
+
+  ASSERT_TRUE(daemon.restart()) << daemon.log();
+  for (const char *pane : {"driver", "approver"}) {
+    EXPECT_TRUE(tmux.shows(pane, "reconnected; resumed after seq", 30s));
+  }
+  tmux.keys("driver", {"p"});
+  tmux.type("driver", "hello again");
+  tmux.keys("driver", {"C-d"});
+  for (const char *pane : {"driver", "approver"}) {
+    EXPECT_TRUE(tmux.shows(pane, "You said: \"hello again\""));
+    EXPECT_EQ(count(tmux.screen(pane), "[Alice \xe2\x86\x92 Claude]: please write a file"), 1u)
+        << tmux.screen(pane);
+  }
 }
 
 }  // namespace
