@@ -1,6 +1,8 @@
 #include "llm/llm_brain.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "llm/http_transfer.h"
 #include "llm/json_util.h"
@@ -33,14 +35,28 @@ class GuardedSink final : public agent::BrainSink {
   }
   void on_tool_call(const agent::ToolCallRequest &call) override {
     if (!cancelled_()) {
+      delivered_tools_.push_back(call.id);
       inner_.on_tool_call(call);
     }
+  }
+  // An interrupted turn keeps only the tool calls the agent was told about: a tool_use the
+  // agent never saw would get no tool_result, which the providers reject on the next request.
+  void drop_undelivered_tools(GenerationResult &r) const {
+    auto &blocks = r.assistant.blocks;
+    blocks.erase(std::remove_if(blocks.begin(), blocks.end(),
+                                [this](const agent::ContentBlock &b) {
+                                  return b.kind == agent::ContentBlock::Kind::kToolUse &&
+                                         std::find(delivered_tools_.begin(), delivered_tools_.end(),
+                                                   b.tool_use_id) == delivered_tools_.end();
+                                }),
+                 blocks.end());
   }
   void on_done(GenerationResult) override {}  // the brain calls the real sink's on_done
 
  private:
   agent::BrainSink &inner_;
   std::function<bool()> cancelled_;
+  std::vector<std::string> delivered_tools_;
 };
 
 GenerationResult error_result(std::string code, std::string message) {
@@ -212,8 +228,10 @@ GenerationResult LlmBrain::run_job(const Job &job) {
           return feed_stream(parser, *decoder, bytes);
         },
         is_cancelled);
-    if (out.kind == HttpOutcome::Kind::kCancelled) {
-      return decoder->finish(StreamEnd{StreamEnd::Kind::kCancelled, {}, {}});
+    if (out.kind == HttpOutcome::Kind::kCancelled || cancelled(job.id)) {
+      GenerationResult r = decoder->finish(StreamEnd{StreamEnd::Kind::kCancelled, {}, {}});
+      sink.drop_undelivered_tools(r);
+      return r;
     }
 
     bool retryable = false;

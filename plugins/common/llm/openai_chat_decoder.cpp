@@ -134,6 +134,9 @@ void OpenAiChatDecoder::emit_calls() {
 }
 
 void OpenAiChatDecoder::flush_partial() {
+  if (finish_ && !failed() && !complete()) {
+    set_complete(*finish_);  // finish_reason seen, [DONE] (or the usage chunk) missing
+  }
   if (calls_emitted_) {
     return;
   }

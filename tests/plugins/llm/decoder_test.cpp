@@ -169,6 +169,12 @@ TEST(llm_decoder, OpenAiChatInterleavedCallsAreEmittedInIndexOrder) {
                                       "done:tool_use in=0 out=0 think=0"}));
 }
 
+TEST(llm_decoder, OpenAiChatWithoutDoneAfterFinishReasonIsComplete) {
+  std::string chat = read_fixture("openai-chat-tool-use.sse");
+  Decoded d = decode(Api::kChat, chat.substr(0, chat.find("data: [DONE]")));
+  EXPECT_EQ(d.events, kChatEvents);
+}
+
 TEST(llm_decoder, MalformedJsonIsBadStreamNotACrash) {
   std::string bytes = read_fixture("sse-edge-cases.sse");
   Decoded d = decode(Api::kMessages, bytes);

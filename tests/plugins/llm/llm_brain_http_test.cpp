@@ -180,6 +180,30 @@ TEST(llm_brain_http_cases, CancelFromInsideADeltaStopsFurtherEvents) {
             (std::vector<std::string>{"text:I'll list ", "done:interrupted in=0 out=0 think=0"}));
 }
 
+TEST(llm_brain_http_cases, InterruptedTurnKeepsOnlyToolCallsTheAgentSaw) {
+  MockLlmServer server;
+  MockResponse response;
+  response.chunks = {read_fixture("anthropic-tool-use.sse")};  // one chunk: decoded in one go
+  server.enqueue(response);
+  RecordingSink sink;
+  LlmBrain brain(options_for(server, Api::kMessages));
+  sink.on_event = [&brain](const std::string &e) {
+    if (e.rfind("text:", 0) == 0) {
+      brain.cancel();
+    }
+  };
+  brain.generate(conversation(), sink);
+  ASSERT_TRUE(sink.wait_done());
+  agent::GenerationResult r = sink.result();
+  EXPECT_EQ(r.finish, agent::FinishReason::kInterrupted);
+  for (const auto &e : sink.events()) {
+    EXPECT_NE(e.rfind("tool:", 0), 0u) << e;
+  }
+  for (const auto &b : r.assistant.blocks) {
+    EXPECT_NE(b.kind, agent::ContentBlock::Kind::kToolUse) << "a tool_use nobody was told about";
+  }
+}
+
 TEST(llm_brain_http_cases, RateLimitedWithRetryAfterThenSuccess) {
   MockLlmServer server;
   MockResponse limited = MockLlmServer::json_error(
