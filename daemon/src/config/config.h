@@ -51,6 +51,7 @@ struct DaemonConfig {
   std::string gate_timeout_resolution = "rejected";  // rejected | auto_approved | escalated
   std::string risk_threshold = "high";               // low | medium | high | critical | none
   uint64_t reconnect_grace_ms = 0;
+  uint64_t interrupt_ack_timeout_ms = 10000;
   uint64_t max_history = 100000;
 
   // daemon.journal: durability (journal/journal_options.h).

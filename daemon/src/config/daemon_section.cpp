@@ -73,6 +73,10 @@ const std::vector<pvpd_option_desc> &daemon_option_table() {
       opt("sessions.reconnect_grace", PVPD_OPT_DURATION,
           "Delay before a dropped connection is announced as a leave.", nullptr, PVPD_OPT_RANGE, 0,
           kHourMs),
+      opt("sessions.interrupt_ack_timeout", PVPD_OPT_DURATION,
+          "An interrupt not acknowledged by its target within this time is reported to the "
+          "session (0 = never).",
+          nullptr, PVPD_OPT_RANGE, 0, kHourMs),
       opt("sessions.max_history", PVPD_OPT_INT, "Frames kept in memory per session.", nullptr,
           PVPD_OPT_RANGE, 100, INT64_MAX),
       opt("journal.enabled", PVPD_OPT_BOOL,
@@ -211,6 +215,7 @@ DaemonConfig load_daemon_section(const YamlNode *node, const Mark &parent_mark,
     cfg.risk_threshold = v->GetString();
   }
   set_u64(get(j, "sessions", "reconnect_grace"), cfg.reconnect_grace_ms);
+  set_u64(get(j, "sessions", "interrupt_ack_timeout"), cfg.interrupt_ack_timeout_ms);
   set_u64(get(j, "sessions", "max_history"), cfg.max_history);
   if (const auto *v = get(j, "journal", "enabled"); v != nullptr && v->IsBool()) {
     cfg.journal_enabled = v->GetBool();

@@ -49,6 +49,7 @@ struct RouterOptions {
   std::string gate_timeout_resolution = "rejected";  // rejected | auto_approved | escalated
   std::string risk_threshold = "high";               // risk at or above always gates; "none"
   uint64_t reconnect_grace_ms = 0;                   // delay before a disconnect is announced
+  uint64_t interrupt_ack_timeout_ms = 10000;         // unacknowledged interrupts reported; 0 = off
   size_t max_history = 100000;                       // frames kept in memory per session
 };
 
@@ -160,6 +161,12 @@ class Router {
   void handle_prompt(Inbound &in);
   void handle_thinking(Inbound &in);
   void handle_interrupt(Inbound &in);
+  // Stream bookkeeping for interrupts: false when the frame was refused (a chunk of a stream a
+  // stop interrupted). Forces finish_reason "interrupted" on the end of such a stream.
+  bool check_stream(Inbound &in);
+  void mark_interrupted(Session &s, const std::string &target, const std::string &by,
+                        const std::string &interrupt_id, const std::string &urgency);
+  void interrupts_tick(Session &s, uint64_t now_ms);
   void handle_fork(Inbound &in);
   void handle_merge(Inbound &in);
   void handle_relay(Inbound &in);

@@ -183,7 +183,88 @@ void Router::handle_prompt(Inbound &in) {
   record_and_route(s, in.env, Audience{});
 }
 
+bool Router::check_stream(Inbound &in) {
+  Session &s = *in.session;
+  std::string_view t = in.type;
+  bool thinking = t.rfind("thinking.", 0) == 0;
+  Session::StreamState &st = s.streams[in.participant->id];
+  bool &open = thinking ? st.thinking_open : st.response_open;
+  std::string &by = thinking ? st.thinking_interrupted_by : st.response_interrupted_by;
+  if (t == "thinking.start" || t == "response.start") {
+    open = true;
+    by.clear();
+    return true;
+  }
+  if (t == "thinking.chunk" || t == "response.chunk") {
+    if (!by.empty()) {
+      fail(in, "INVALID_STATE",
+           std::string(thinking ? "thinking" : "response") + " stream was interrupted by " + by +
+               "; no more chunks are accepted until it ends");
+      return false;
+    }
+    return true;
+  }
+  // The end of a stream: one that was stopped ends as interrupted, whatever the agent says.
+  if (t == "response.end" && !by.empty()) {
+    json_set_string(in.env.payload(), "finish_reason", "interrupted", in.env.allocator());
+  }
+  open = false;
+  by.clear();
+  return true;
+}
+
+void Router::mark_interrupted(Session &s, const std::string &target, const std::string &by,
+                              const std::string &interrupt_id, const std::string &urgency) {
+  for (const Participant &p : s.participants) {
+    if (p.type != "agent" || (!target.empty() && p.id != target)) {
+      continue;
+    }
+    if (urgency == "stop" || urgency == "emergency") {
+      Session::StreamState &st = s.streams[p.id];
+      if (st.thinking_open) {
+        st.thinking_interrupted_by = by;
+      }
+      if (st.response_open) {
+        st.response_interrupted_by = by;
+      }
+    }
+    if (options_.interrupt_ack_timeout_ms > 0 && p.conn != 0) {
+      s.pending_interrupts.push_back(
+          {interrupt_id, p.id, urgency, now() + options_.interrupt_ack_timeout_ms});
+    }
+  }
+}
+
+void Router::interrupts_tick(Session &s, uint64_t t) {
+  auto &pending = s.pending_interrupts;
+  for (auto it = pending.begin(); it != pending.end();) {
+    if (it->deadline_ms > t) {
+      ++it;
+      continue;
+    }
+    // Reported to everyone and recorded: an agent that ignores a stop is a fact the humans
+    // must see and the record must keep.
+    bus::Envelope e = server_frame("error", s, "system");
+    auto &a = e.allocator();
+    e.payload().AddMember("code", "TIMEOUT", a);
+    e.payload().AddMember(
+        "message",
+        str_value("'" + it->target + "' did not acknowledge the " + it->urgency + " interrupt " +
+                      it->id + " within " +
+                      std::to_string(options_.interrupt_ack_timeout_ms / 1000) + " s",
+                  a),
+        a);
+    e.payload().AddMember("recoverable", true, a);
+    e.payload().AddMember("related_to", str_value(it->id, a), a);
+    it = pending.erase(it);
+    record_and_route(s, e, Audience{});
+  }
+}
+
 void Router::handle_thinking(Inbound &in) {
+  if (!check_stream(in)) {
+    return;
+  }
   Session &s = *in.session;
   const std::string &agent = in.participant->id;
   if (in.type == "thinking.start") {
@@ -220,6 +301,10 @@ void Router::handle_interrupt(Inbound &in) {
   rapidjson::Value &pl = in.env.payload();
   if (in.type == "interrupt.acknowledge") {
     json_set_string(pl, "by", in.participant->id, in.env.allocator());
+    std::string acked = json_string(pl, "interrupt");
+    std::erase_if(s.pending_interrupts, [&](const Session::PendingInterrupt &p) {
+      return p.id == acked && p.target == in.participant->id;
+    });
     record_and_route(s, in.env, Audience{});
     return;
   }
@@ -230,7 +315,9 @@ void Router::handle_interrupt(Inbound &in) {
     return;
   }
   std::string inject = json_string(pl, "inject_context");
+  std::string urgency = json_string(pl, "urgency");
   auto msg = record_and_route(s, in.env, Audience{});
+  mark_interrupted(s, target, in.participant->id, msg.id, urgency);
   if (!inject.empty()) {
     // As the reference: the injected text becomes context "interrupt_<id>", from the
     // interrupter, checked against the interrupter's add-context right.
@@ -375,6 +462,9 @@ void Router::handle_relay(Inbound &in) {
       fail(in, "INVALID_STATE", "fork '" + a.fork + "' does not exist in session " + s.id);
       return;
     }
+  }
+  if (in.type.rfind("response.", 0) == 0 && !check_stream(in)) {
+    return;
   }
   // Response streams follow the visibility of nothing but the fork; thinking has its own rule.
   record_and_route(s, in.env, a);

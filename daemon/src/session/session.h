@@ -110,6 +110,22 @@ struct Session {
   // Restore only: gate.request records precede their tool.propose (the request goes out
   // first), so a request waits here until its proposal has been replayed.
   std::map<std::string, bus::RoutedMessage> restoring_gate_requests;
+  // Per agent: its open thinking/response streams and who interrupted them (stop/emergency).
+  struct StreamState {
+    bool thinking_open = false;
+    bool response_open = false;
+    std::string thinking_interrupted_by;  // non-empty: chunks refused until the stream ends
+    std::string response_interrupted_by;
+  };
+  std::map<std::string, StreamState> streams;
+  // Interrupts waiting for their target's interrupt.acknowledge.
+  struct PendingInterrupt {
+    std::string id;
+    std::string target;
+    std::string urgency;
+    uint64_t deadline_ms = 0;
+  };
+  std::vector<PendingInterrupt> pending_interrupts;
   bool ended = false;
   uint64_t next_join_order = 1;
   uint64_t last_ping_round_ms = 0;
