@@ -406,6 +406,32 @@ struct App::Impl {
     }
   }
 
+  // Where the decision-tracking line comes from (--bridge, else the usual places).
+  std::vector<BridgeEndpoint> bridge_endpoints(const Url &ws) const {
+    if (opts.bridge == "off") {
+      return {};
+    }
+    if (!opts.bridge.empty()) {
+      std::string err;
+      // http://HOST:PORT is parsed as ws:// to reuse the parser; the scheme is checked here.
+      if (opts.bridge.rfind("http://", 0) == 0) {
+        if (auto u = parse_url("ws://" + opts.bridge.substr(7), &err)) {
+          std::string base = u->path == "/" ? "" : u->path;
+          return {BridgeEndpoint{u->host, u->port, base + "/commit-context"}};
+        }
+      }
+      return {};
+    }
+    std::vector<BridgeEndpoint> out;
+    if (!ws.tls) {
+      out.push_back(BridgeEndpoint{ws.host, ws.port, "/bridge/commit-context"});  // reference
+    }
+    if (ws.host == "127.0.0.1" || ws.host == "localhost" || ws.host == "::1") {
+      out.push_back(BridgeEndpoint{"127.0.0.1", 9847, "/commit-context"});  // pvpd git-bridge
+    }
+    return out;
+  }
+
   int run() {
     std::string err;
     auto url = parse_url(opts.url, &err);
@@ -444,8 +470,8 @@ struct App::Impl {
       std::fprintf(stderr, "pvp-tui: cannot set up the WebSocket client\n");
       return 1;
     }
-    if (!url->tls) {
-      bridge = std::make_unique<BridgePoller>(url->host, url->port, opts.session);
+    if (auto endpoints = bridge_endpoints(*url); !endpoints.empty()) {
+      bridge = std::make_unique<BridgePoller>(std::move(endpoints), opts.session);
     }
     std::signal(SIGTERM, on_quit_signal);
     std::signal(SIGHUP, on_quit_signal);

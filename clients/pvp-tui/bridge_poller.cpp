@@ -27,12 +27,18 @@ std::string bridge_summary(const std::string &json) {
     }
     return std::string("0");
   };
+  // pvpd's bridge reports tool executions as "shell:1, file_write:2", the reference as a count.
+  std::string tools = num("tool_executions");
+  if (const rapidjson::Value *t = member(d, "tool_executions"); t != nullptr && t->IsString()) {
+    tools = t->GetStringLength() == 0 ? "none" : pvpd::client::str(d, "tool_executions");
+  }
   std::string line = "\xe2\x8e\x87 since last commit: " + num("messages_since_last_commit") +
                      " messages, " + num("prompts_count") + " prompts, " + num("approvals_count") +
-                     " approvals, " + num("tool_executions") + " tools";
+                     " approvals, tools: " + tools;
   std::string last;
   if (const rapidjson::Value *c = member(d, "last_commit"); c != nullptr) {
-    last = c->IsString() ? pvpd::client::str(d, "last_commit") : pvpd::client::str(*c, "hash");
+    last = c->IsString() ? pvpd::client::str(d, "last_commit")
+                         : pvpd::client::str(*c, "sha", pvpd::client::str(*c, "hash"));
   }
   if (!last.empty()) {
     line += " \xc2\xb7 last commit " + last.substr(0, 12);
@@ -44,10 +50,9 @@ std::string bridge_summary(const std::string &json) {
   return line;
 }
 
-BridgePoller::BridgePoller(std::string host, int port, std::string session,
+BridgePoller::BridgePoller(std::vector<BridgeEndpoint> endpoints, std::string session,
                            std::chrono::milliseconds interval)
-    : host_(std::move(host)),
-      port_(port),
+    : endpoints_(std::move(endpoints)),
       session_(std::move(session)),
       interval_(interval),
       thread_([this] { run(); }) {}
@@ -87,13 +92,22 @@ std::string percent_encode(const std::string &s) {
 }  // namespace
 
 void BridgePoller::run() {
+  // Until one endpoint answers, try them all each round; then stay with it.
+  std::vector<BridgeEndpoint> candidates = endpoints_;
   for (;;) {
-    auto reply = pvpd::client::http_get(
-        host_, port_, "/bridge/commit-context?session=" + percent_encode(session_),
-        std::chrono::seconds(2));
     std::string line;
-    if (reply && reply->status == 200) {
-      line = bridge_summary(reply->body);
+    for (size_t k = 0; k < candidates.size(); ++k) {
+      const BridgeEndpoint &e = candidates[k];
+      auto reply = pvpd::client::http_get(
+          e.host, e.port, e.path + "?session=" + percent_encode(session_), std::chrono::seconds(2));
+      if (reply && reply->status == 200) {
+        line = bridge_summary(reply->body);
+        if (!line.empty() && candidates.size() > 1) {
+          const BridgeEndpoint keep = e;
+          candidates = {keep};
+        }
+        break;
+      }
     }
     std::unique_lock<std::mutex> lock(mu_);
     line_ = line;

@@ -1,6 +1,8 @@
-// Polls the git decision-tracking bridge (GET /bridge/commit-context on the server's HTTP port)
-// every few seconds and keeps one summary line; empty while no bridge answers (pvpd without the
-// git plugin answers 404, so the line simply stays hidden).
+// Polls the git decision-tracking bridge every few seconds and keeps one summary line; empty
+// while no bridge answers, so the line simply stays hidden. Candidates are tried in order until
+// one answers 200, then only that one is polled: the reference serves
+// /bridge/commit-context on its WebSocket port; pvpd's git-bridge plugin serves
+// /commit-context on its own loopback port (default 127.0.0.1:9847).
 //
 // THREAD: runs its own thread; line() may be called from the UI thread (mutex).
 // LIFETIME: the destructor stops and joins the thread (waking it from its sleep).
@@ -11,12 +13,19 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace pvp_tui {
 
+struct BridgeEndpoint {
+  std::string host;
+  int port = 0;
+  std::string path;  // e.g. "/commit-context"; "?session=<id>" is appended
+};
+
 class BridgePoller {
  public:
-  BridgePoller(std::string host, int port, std::string session,
+  BridgePoller(std::vector<BridgeEndpoint> endpoints, std::string session,
                std::chrono::milliseconds interval = std::chrono::seconds(5));
   ~BridgePoller();
   BridgePoller(const BridgePoller &) = delete;
@@ -25,8 +34,7 @@ class BridgePoller {
 
  private:
   void run();
-  std::string host_;
-  int port_;
+  std::vector<BridgeEndpoint> endpoints_;
   std::string session_;
   std::chrono::milliseconds interval_;
   mutable std::mutex mu_;

@@ -9,7 +9,7 @@ namespace pvp_tui {
 const char *const kUsage =
     "usage: pvp-tui [--url ws://HOST:PORT] [--session ID] --name NAME [--role ROLE]\n"
     "               [--token T] [--id ID] [--capabilities a,b] [--session-name TEXT]\n"
-    "               [--insecure] [--ca FILE]\n"
+    "               [--bridge URL|off] [--insecure] [--ca FILE]\n"
     "\n"
     "  --url, --server URL   PVP server (ws:// or wss://; default ws://127.0.0.1:3000)\n"
     "  --session ID          session to join; without it a new session is created and its id\n"
@@ -20,6 +20,8 @@ const char *const kUsage =
     "  --capabilities LIST   default prompt,approve,interrupt,add_context ('' for none)\n"
     "  --token T             bearer token (or $PVP_TOKEN); never shown or logged\n"
     "  --session-name TEXT   name for a session this client creates\n"
+    "  --bridge URL|off      git bridge API for the decision line (http://HOST:PORT;\n"
+    "                        default: the server's /bridge/, then 127.0.0.1:9847)\n"
     "  --insecure            wss: accept self-signed certificates\n"
     "  --ca FILE             wss: CA bundle to trust\n"
     "  --help, --version\n"
@@ -115,6 +117,11 @@ TuiOptions parse_options(const std::vector<std::string> &args, const std::string
       caps_given = true;
     } else if (arg == "--token") {
       o.token = v();
+    } else if (arg == "--bridge") {
+      o.bridge = v();
+      if (o.bridge != "off" && o.bridge.rfind("http://", 0) != 0) {
+        throw UsageError("--bridge takes http://HOST:PORT or off");
+      }
     } else if (arg == "--ca") {
       o.ca_file = v();
     } else if (arg == "--insecure") {

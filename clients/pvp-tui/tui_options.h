@@ -19,6 +19,7 @@ struct TuiOptions {
   std::string token;
   bool insecure = false;
   std::string ca_file;
+  std::string bridge;  // http://HOST:PORT of the git bridge API, "off", or "" (auto)
   bool help = false;
   bool version = false;
 };

@@ -1,7 +1,17 @@
 // Unit tests of pvp-tui's pieces that need no terminal: text layout and the command line.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <clocale>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "bridge_poller.h"
 #include "line_editor.h"
@@ -95,9 +105,115 @@ TEST(TuiOptionsTest, ParsesTheSeedSpellingAndValidates) {
 TEST(BridgeTest, SummaryLine) {
   const std::string line = bridge_summary(
       R"({"messages_since_last_commit":12,"prompts_count":2,"approvals_count":1,"tool_executions":3,"last_commit":"abcdef0123456789","decision_summary":"login form"})");
-  EXPECT_NE(line.find("12 messages, 2 prompts, 1 approvals, 3 tools"), std::string::npos) << line;
+  EXPECT_NE(line.find("12 messages, 2 prompts, 1 approvals, tools: 3"), std::string::npos) << line;
   EXPECT_NE(line.find("last commit abcdef012345"), std::string::npos) << line;
   EXPECT_EQ(bridge_summary("not json"), "");
+  // pvpd's git-bridge shape: tool executions as text, last_commit an object.
+  const std::string pvpd_line = bridge_summary(
+      R"j({"session_id":"s","last_commit":{"sha":"0123456789abcdef"},"messages_since_last_commit":4,"active_participants":"Alice(human)","decision_summary":null,"tool_executions":"shell:1, file_write:2","prompts_count":1,"approvals_count":2
+})j");
+  EXPECT_NE(pvpd_line.find("4 messages, 1 prompts, 2 approvals, tools: shell:1, file_write:2"),
+            std::string::npos)
+      << pvpd_line;
+  EXPECT_NE(pvpd_line.find("last commit 0123456789ab"), std::string::npos) << pvpd_line;
+}
+
+TEST(BridgeTest, BridgeOption) {
+  EXPECT_EQ(parse_options({"--bridge", "http://127.0.0.1:9847"}).bridge, "http://127.0.0.1:9847");
+  EXPECT_EQ(parse_options({"--bridge", "off"}).bridge, "off");
+  EXPECT_THROW(parse_options({"--bridge", "ftp://x"}), UsageError);
+}
+
+// A one-file HTTP server on a loopback port: answers every request with `body` (status 200)
+// and records the request lines.
+class FakeBridge {
+ public:
+  explicit FakeBridge(std::string body) : body_(std::move(body)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(fd_, reinterpret_cast<sockaddr *>(&a), sizeof a);
+    ::listen(fd_, 8);
+    ::getsockname(fd_, reinterpret_cast<sockaddr *>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0 || stop_) {
+          if (c >= 0) {
+            ::close(c);
+          }
+          return;
+        }
+        char buf[2048];
+        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+        if (n > 0) {
+          std::string req(buf, static_cast<size_t>(n));
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            requests_.push_back(req.substr(0, req.find("\r\n")));
+          }
+          const std::string resp =
+              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+              "Connection: close\r\n\r\n" +
+              body_;
+          ::send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+        }
+        ::close(c);
+      }
+    });
+  }
+  ~FakeBridge() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+  std::vector<std::string> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+
+ private:
+  std::string body_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<std::string> requests_;
+  std::thread thread_;
+};
+
+TEST(BridgeTest, PollerFallsBackToTheEndpointThatAnswers) {
+  FakeBridge bridge(
+      R"({"messages_since_last_commit":7,"prompts_count":1,"approvals_count":0,"tool_executions":"","last_commit":null})");
+  // The first candidate refuses connections (nothing listens on a just-closed port).
+  const int dead = [] {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
+    ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len);
+    ::close(fd);
+    return static_cast<int>(ntohs(a.sin_port));
+  }();
+  BridgePoller poller({BridgeEndpoint{"127.0.0.1", dead, "/bridge/commit-context"},
+                       BridgeEndpoint{"127.0.0.1", bridge.port(), "/commit-context"}},
+                      "ses 1", std::chrono::milliseconds(20));
+  std::string line;
+  for (int i = 0; i < 500 && line.empty(); ++i) {
+    line = poller.line();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(line.find("7 messages, 1 prompts, 0 approvals, tools: none"), std::string::npos)
+      << line;
+  ASSERT_FALSE(bridge.requests().empty());
+  EXPECT_EQ(bridge.requests()[0], "GET /commit-context?session=ses%201 HTTP/1.1");
 }
 
 }  // namespace

@@ -67,7 +67,9 @@ std::optional<HttpReply> http_get(const std::string &host, int port, const std::
   if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
     return std::nullopt;
   }
-  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + host +
+  const std::string host_header =
+      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + host_header +
                           "\r\nConnection: close\r\nAccept: application/json\r\n\r\n";
   size_t sent = 0;
   while (sent < req.size()) {
