@@ -8,6 +8,9 @@ namespace {
 
 constexpr std::size_t kRememberLost = 256;
 constexpr std::size_t kRememberPrimaries = 8;
+// Only primaries a t140llm RED block can repeat are kept (its blocks fit one datagram anyway);
+// the cap bounds memory per source.
+constexpr std::size_t kRememberPrimaryBytes = 4096;
 // Extended numbers start well above 0 so seqs just below the first one stay positive.
 constexpr int64_t kBase = int64_t{1} << 32;
 
@@ -25,6 +28,7 @@ void SequenceTracker::reset(uint16_t seq, std::vector<OrderedBlock> *out) {
     out->push_back(OrderedBlock{false, 0, held.recovered, std::move(held.data), held.tag});
   }
   held_.clear();
+  held_bytes_ = 0;
   gap_since_ms_.reset();
   declared_lost_.clear();
   recent_primaries_.clear();
@@ -35,6 +39,9 @@ void SequenceTracker::reset(uint16_t seq, std::vector<OrderedBlock> *out) {
 }
 
 void SequenceTracker::remember_primary(int64_t ext, std::string_view data) {
+  if (data.size() > kRememberPrimaryBytes) {
+    return;
+  }
   recent_primaries_.emplace_back(ext, std::string(data));
   if (recent_primaries_.size() > kRememberPrimaries) {
     recent_primaries_.pop_front();
@@ -113,6 +120,7 @@ bool SequenceTracker::add(uint16_t seq, const std::vector<SeqItem> &items, uint6
     } else {
       accepted = true;
     }
+    held_bytes_ += item.data.size();
     held_.emplace(ext, Held{std::string(item.data), item.tag, redundant});
   }
   highest_ = std::max(highest_, primary_ext);
@@ -120,7 +128,7 @@ bool SequenceTracker::add(uint16_t seq, const std::vector<SeqItem> &items, uint6
   if (!held_.empty() && !gap_since_ms_) {
     gap_since_ms_ = now_ms;
   }
-  if (held_.size() > options_.max_buffered) {
+  if (held_.size() > options_.max_buffered || held_bytes_ > options_.max_buffered_bytes) {
     poll(now_ms + options_.reorder_wait_ms, out, stats);
   }
   return accepted;
@@ -129,6 +137,7 @@ bool SequenceTracker::add(uint16_t seq, const std::vector<SeqItem> &items, uint6
 void SequenceTracker::release(std::vector<OrderedBlock> *out) {
   while (!held_.empty() && held_.begin()->first == next_) {
     Held &h = held_.begin()->second;
+    held_bytes_ -= h.data.size();
     out->push_back(OrderedBlock{false, 0, h.recovered, std::move(h.data), h.tag});
     held_.erase(held_.begin());
     ++next_;

@@ -23,7 +23,8 @@ namespace pvpd::t140 {
 struct SequenceOptions {
   uint64_t reorder_wait_ms = 1000;  // RFC 4103 §5.4: wait at most about one second
   std::size_t max_buffered = 128;   // packets held waiting for a gap; more forces the loss
-  uint32_t max_dropout = 3000;      // RFC 3550 A.1
+  std::size_t max_buffered_bytes = 256 * 1024;  // the same bound in bytes
+  uint32_t max_dropout = 3000;                  // RFC 3550 A.1
   uint32_t max_misorder = 100;
   uint64_t restart_idle_ms = 10000;  // after this much silence any seq is a fresh start
 };
@@ -84,6 +85,7 @@ class SequenceTracker {
   uint64_t last_arrival_ms_ = 0;
   std::optional<uint16_t> probation_seq_;  // a suspicious jump waits for its successor
   std::map<int64_t, Held> held_;
+  std::size_t held_bytes_ = 0;
   std::optional<uint64_t> gap_since_ms_;
   std::deque<int64_t> declared_lost_;  // recent seqs given up on, to tell late from duplicate
   std::deque<std::pair<int64_t, std::string>> recent_primaries_;

@@ -11,6 +11,7 @@
 #include "grapheme.h"
 #include "red.h"
 #include "rtp_packet.h"
+#include "sequence_tracker.h"
 #include "t140_decoder.h"
 #include "t140_test_support.h"
 #include "transcript_buffer.h"
@@ -276,6 +277,23 @@ TEST(TranscriptBuffer, LossMarksTheChunkLossy) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_TRUE(out[0].lossy);
   EXPECT_EQ(out[0].text, "one\xef\xbf\xbd two.");
+}
+
+TEST(SequenceTracker, HeldBytesAreBounded) {
+  SequenceOptions o;
+  o.max_buffered_bytes = 1000;
+  SequenceTracker t(o);
+  std::vector<OrderedBlock> out;
+  SequenceStats stats;
+  t.add(1, {SeqItem{0, "a", 0}}, 0, &out, &stats);
+  const std::string big(600, 'b');
+  t.add(3, {SeqItem{0, big, 0}}, 1, &out, &stats);  // seq 2 missing: held
+  EXPECT_EQ(out.size(), 1u);
+  t.add(4, {SeqItem{0, big, 0}}, 2, &out, &stats);  // over 1000 bytes held: the gap is given up
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_TRUE(out[1].loss);
+  EXPECT_EQ(out[1].lost, 1u);
+  EXPECT_EQ(stats.gaps, 1u);
 }
 
 TEST(Options, DefaultsAndErrors) {
