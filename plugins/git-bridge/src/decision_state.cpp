@@ -447,9 +447,13 @@ SessionLookup DecisionTracker::resolve(std::string_view session, std::string_vie
                                    path.compare(0, s.repository.size(), s.repository) == 0 &&
                                    path[s.repository.size()] == '/');
       // The longest match wins (a session repo nested inside another's workspace); among
-      // sessions sharing one repository, a live one beats an ended one.
-      if (inside && (best == nullptr || s.repository.size() > best->repository.size() ||
-                     (best->ended && !s.ended))) {
+      // sessions sharing one repository, a live one beats an ended one, then the most recently
+      // active one (ISO-8601 timestamps compare as strings).
+      bool better =
+          best == nullptr || s.repository.size() > best->repository.size() ||
+          (s.repository.size() == best->repository.size() &&
+           (best->ended != s.ended ? !s.ended : s.last_activity_at > best->last_activity_at));
+      if (inside && better) {
         best = &s;
       }
     }

@@ -135,6 +135,13 @@ TEST(DecisionTrackerTest, ResolvesRepositoryPathsWithoutEscaping) {
   EXPECT_EQ(t.resolve("", (dir.path() / "ws/ses-ab").string()).error, "Unknown repository");
   EXPECT_EQ(t.resolve("", "/etc/passwd").error, "Unknown repository");
   EXPECT_EQ(t.resolve("", std::string("/tmp\0x", 6)).error, "Unknown repository");
+  // Two sessions sharing one configured repository: the live, most recently active one.
+  t.set_repository("ses-c", (dir.path() / "ws/ses-b").string());
+  t.observe(R"({"session":"ses-b","type":"prompt.submit","ts":"2026-01-01T00:00:01.000Z"})");
+  t.observe(R"({"session":"ses-c","type":"prompt.submit","ts":"2026-01-01T00:00:02.000Z"})");
+  EXPECT_EQ(t.resolve("", (dir.path() / "ws/ses-b").string()).session.value_or(""), "ses-c");
+  t.session_ended(std::string("ses-c"));
+  EXPECT_EQ(t.resolve("", (dir.path() / "ws/ses-b").string()).session.value_or(""), "ses-b");
 }
 
 TEST_F(LibGit2, TrailersAreRealGitTrailers) {
