@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,21 +52,21 @@ struct Classification {
 Classification classify(std::string_view tool_name, std::string_view input_json);
 
 struct RuntimeOptions {
-  std::string workspace;                  // absolute; created if missing
+  std::string workspace;  // absolute; created if missing
   std::vector<std::string> env_allow{"PATH", "HOME", "LANG", "LC_ALL", "TERM", "TZ"};
   std::map<std::string, std::string> secrets;  // name -> value; redacted from all output
   uint64_t timeout_ms = 120000;
-  size_t output_cap = 1 << 20;            // bytes kept per call; the rest is counted, not kept
+  size_t output_cap = 1 << 20;  // bytes kept per call; the rest is counted, not kept
 };
 
 struct ToolResult {
   bool success = false;
-  int exit_code = -1;       // shell: the process's exit status; -1 when it did not exit
-  std::string output;       // redacted; for file_read the content, for shell stdout+stderr
-  std::string error;        // why it failed, human-readable, redacted
+  int exit_code = -1;  // shell: the process's exit status; -1 when it did not exit
+  std::string output;  // redacted; for file_read the content, for shell stdout+stderr
+  std::string error;   // why it failed, human-readable, redacted
   bool timed_out = false;
   bool canceled = false;
-  bool truncated = false;   // output_cap reached
+  bool truncated = false;  // output_cap reached
   uint64_t duration_ms = 0;
 };
 
@@ -101,8 +102,16 @@ class ToolRuntime {
 
   const RuntimeOptions &options() const { return options_; }
 
+  // False when the workspace could not be created or opened; every run() then fails with
+  // init_error() (the constructor never throws).
+  bool ok() const;
+  const std::string &init_error() const;
+
  private:
+  struct State;  // the opened workspace and the redactor (tool_runtime.cpp)
+
   RuntimeOptions options_;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace pvpd::tools
