@@ -83,9 +83,28 @@ struct EasyDeleter {
 
 }  // namespace
 
-void curl_global_init_once() {
+namespace {
+
+bool curl_threadsafe() {
+  const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
+  return info != nullptr && (info->features & CURL_VERSION_THREADSAFE) != 0;
+}
+
+}  // namespace
+
+void curl_global_acquire() {
+  if (curl_threadsafe()) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return;
+  }
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+void curl_global_release() {
+  if (curl_threadsafe()) {
+    curl_global_cleanup();
+  }
 }
 
 HttpOutcome HttpTransfer::run(CURLM *multi, const HttpRequest &request, const BodyFn &on_body,

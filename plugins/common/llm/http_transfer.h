@@ -10,7 +10,7 @@
 //
 // THREAD: run() blocks the calling thread; one transfer per multi handle at a time.
 // OWNERSHIP: borrows the multi handle and the callbacks for the duration of run().
-// LIFETIME: global_init() must have been called (once per process) before run().
+// LIFETIME: curl_global_acquire() must be in effect during run().
 #pragma once
 
 #include <chrono>
@@ -24,8 +24,13 @@
 
 namespace pvpd::llm {
 
-// curl_global_init, once per process, thread-safely.
-void curl_global_init_once();
+// curl_global_init / curl_global_cleanup around each user (an LlmBrain): libcurl counts the
+// calls itself and, built thread-safe (CURL_VERSION_THREADSAFE, Debian's 7.88 is), may be
+// called from any thread, so the library's global state is released when the last brain goes
+// (no leak when the plugin is unloaded). Without that feature bit: initialized once under
+// std::call_once and never cleaned up.
+void curl_global_acquire();
+void curl_global_release();
 
 struct HttpRequest {
   std::string url;

@@ -123,7 +123,7 @@ std::string header(const HttpOutcome &o, const char *name) {
 
 LlmBrain::LlmBrain(LlmOptions options)
     : options_(std::move(options)), rng_(std::random_device{}()) {
-  curl_global_init_once();
+  curl_global_acquire();
   multi_ = curl_multi_init();
 }
 
@@ -143,6 +143,7 @@ LlmBrain::~LlmBrain() {
   if (multi_ != nullptr) {
     curl_multi_cleanup(multi_);
   }
+  curl_global_release();
 }
 
 void LlmBrain::generate(const agent::Conversation &conversation, agent::BrainSink &sink) {
