@@ -113,6 +113,36 @@ TEST(llm_claude_e2e, ThinkTextToolApprovalResultFinalAnswer) {
   EXPECT_EQ(d->process().log().find(kKey), std::string::npos) << "the API key reached the log";
 }
 
+TEST(llm_claude_e2e, StopInterruptAbortsTheProviderStream) {
+  MockLlmServer server;
+  std::string fixture = read_fixture("anthropic-e2e-file-write.sse");
+  auto response = MockLlmServer::sse(fixture.substr(
+      0, fixture.find(
+             "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}")));
+  response.hold_open = true;  // then keep-alives until the client goes away (20 s)
+  server.enqueue(response);
+  TempDir creds;
+  creds.write("anthropic-key", kKey);
+  auto d = start_daemon("agent-claude", "claude",
+                        R"({auto_join: true, base_url: ")" + server.base_url() +
+                            R"(", api_key_credential: anthropic-key, tools: [file_write]})",
+                        creds.path().string());
+  ASSERT_TRUE(d->started()) << d->process().log();
+  WsClient alice(d->options());
+  ASSERT_TRUE(open_session(alice, "s-stop", "alice", "claude", 1));
+  ASSERT_TRUE(alice.send_text(prompt_frame("s-stop", "alice", "claude", "write it")));
+  ASSERT_FALSE(collect_until(alice, "response.chunk", "claude").empty()) << d->process().log();
+  ASSERT_TRUE(
+      alice.send_text(R"({"v":1,"type":"interrupt.raise","session":"s-stop","sender":"alice",)"
+                      R"("payload":{"target":"claude","urgency":"stop","message":"stop now"}})"));
+  // The provider keeps streaming for 20 s: a response.end now means the stream was cut.
+  auto rest = collect_until(alice, "response.end", "claude", std::chrono::seconds(5));
+  ASSERT_FALSE(rest.empty()) << d->process().log();
+  EXPECT_EQ(str(rest.back()["payload"], "finish_reason"), "interrupted");
+  EXPECT_TRUE(server.wait_for_disconnect(std::chrono::seconds(5)));
+  EXPECT_EQ(server.request_count(), 1u);
+}
+
 TEST(llm_claude_e2e, ProviderAuthErrorReachesTheHumansAsAgentError) {
   MockLlmServer server;
   server.enqueue(MockLlmServer::json_error(

@@ -76,7 +76,7 @@ bool open_session(WsClient &c, const std::string &session, const std::string &hu
       R"({"v":1,"type":"session.join","session":")" + session + R"(","sender":")" + human +
       R"(","payload":{"participant":{"id":")" + human + R"(","name":")" + human +
       R"(","type":"human","roles":["driver","approver"],"transport":"websocket",)"
-      R"("capabilities":["prompt","approve","add_context"]},"supported_versions":[1]}})"));
+      R"("capabilities":["prompt","approve","add_context","interrupt"]},"supported_versions":[1]}})"));
   // The agent's join is announced to the session (participant.announce; session.join echoes
   // depend on the core's version).
   auto frames = collect_until_frame(c, [&](const rapidjson::Document &d) {
