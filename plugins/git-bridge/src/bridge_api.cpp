@@ -247,6 +247,35 @@ ApiResponse BridgeApi::post(const std::string &path, const Params &p,
     r.body = add_trailers(body, build_trailers(*s));
     return r;
   }
+  if (path == "/hooks/pre-push") {
+    ApiResponse r;
+    r.content_type = "text/plain; charset=utf-8";
+    std::optional<SessionDecisions> s = p.session ? tracker_->snapshot(*p.session) : std::nullopt;
+    if (!s || s->repository.empty()) {
+      return json(404, error_json("No session repository"));
+    }
+    PushCoverage c = push_coverage(s->repository, body);
+    if (!c.ok) {
+      r.status = 500;
+      r.body = "pvpd git-bridge: pre-push check failed: " + c.error;
+      return r;
+    }
+    unsigned percent = c.total == 0 ? 100u : static_cast<unsigned>(c.with_trailers * 100 / c.total);
+    r.body = "PVP pre-push check: " + std::to_string(c.with_trailers) + "/" +
+             std::to_string(c.total) + " commits (" + std::to_string(percent) +
+             "%) carry PVP trailers";
+    for (const std::string &m : c.missing) {
+      r.body += "\n  missing: " + m;
+    }
+    if (percent < config_.min_coverage) {
+      r.body += "\nbelow the minimum of " + std::to_string(config_.min_coverage) + "%";
+      if (config_.enforce_coverage) {
+        r.status = 409;
+        r.body += ": push refused";
+      }
+    }
+    return r;
+  }
   static const char *const kPosts[] = {"/commit-created", "/session-started", "/session-ended",
                                        "/message", "/reset"};
   if (std::find_if(std::begin(kPosts), std::end(kPosts),

@@ -35,6 +35,10 @@ struct ApiResponse {
 struct ApiConfig {
   std::string notes_ref = "refs/notes/pvp";
   std::size_t max_body = 1024 * 1024;
+  // pre-push: the share of pushed commits (percent) that must carry PVP trailers, and whether a
+  // push below it is refused (else only reported).
+  unsigned min_coverage = 0;
+  bool enforce_coverage = false;
   // Called (on the request's thread) after a commit was recorded for a known session, with the
   // state the commit was made from.
   std::function<void(const SessionDecisions &, const std::string &sha)> on_commit;

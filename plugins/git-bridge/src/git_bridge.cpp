@@ -28,6 +28,8 @@ GitBridge::GitBridge(pvpd::Host host, Settings settings)
   ApiConfig api;
   api.notes_ref = settings_.notes_ref;
   api.max_body = settings_.max_body;
+  api.min_coverage = settings_.min_coverage;
+  api.enforce_coverage = settings_.enforce_coverage;
   if (settings_.publish) {
     api.on_commit = [this](const SessionDecisions &s, const std::string &sha) {
       rapidjson::StringBuffer buf;

@@ -141,6 +141,8 @@ std::vector<SettingsError> parse_settings(std::string_view config_json, Settings
   r.count(member(d, "hook_timeout"), "/hook_timeout", &out->hook_timeout_ms, 100, 60000);
   r.boolean(member(d, "require_trailers"), "/require_trailers", &out->require_trailers);
   r.boolean(member(d, "publish"), "/publish", &out->publish);
+  r.count(member(d, "min_coverage"), "/min_coverage", &out->min_coverage, 0, 100);
+  r.boolean(member(d, "enforce_coverage"), "/enforce_coverage", &out->enforce_coverage);
   return errors;
 }
 

@@ -39,6 +39,8 @@ struct Settings {
   uint64_t hook_timeout_ms = 3000;
   bool require_trailers = false;  // commit-msg hook refuses commits without PVP-Session
   bool publish = true;            // announce commits and merges as context.add frames
+  unsigned min_coverage = 0;      // pre-push: percent of pushed commits with PVP trailers
+  bool enforce_coverage = false;  // pre-push refuses a push below min_coverage
 };
 
 struct SettingsError {
@@ -71,8 +73,8 @@ inline constexpr pvpd_option_desc kOptions[] = {
     pvpd::option(PVPD_OPT_BOOL, "init_repositories", "true",
                  "Initialise a session's working directory as a git repository when missing."),
     pvpd::option(PVPD_OPT_BOOL, "install_hooks", "true",
-                 "Install prepare-commit-msg, commit-msg and post-commit hooks in session "
-                 "repositories."),
+                 "Install prepare-commit-msg, commit-msg, post-commit and pre-push hooks in "
+                 "session repositories."),
     pvpd::option_string("notes_ref", "\"refs/notes/pvp\"",
                         "Notes ref that receives the JSON decision record of each commit."),
     pvpd::option_string("branch_prefix", "\"pvp/fork/\"",
@@ -93,6 +95,11 @@ inline constexpr pvpd_option_desc kOptions[] = {
     pvpd::option(PVPD_OPT_BOOL, "publish", "true",
                  "Announce each recorded commit and each fork merge to its session as a "
                  "context.add from the bridge."),
+    pvpd::option(PVPD_OPT_INT, "min_coverage", "0",
+                 "pre-push: percent of pushed commits that must carry PVP trailers.",
+                 PVPD_OPT_RANGE, nullptr, 0, 100),
+    pvpd::option(PVPD_OPT_BOOL, "enforce_coverage", "false",
+                 "pre-push refuses a push below min_coverage (else it only reports)."),
 };
 
 }  // namespace pvpd::git_bridge

@@ -32,11 +32,12 @@ struct HookConfig {
   bool require_trailers = false;
 };
 
-// The hook scripts (prepare-commit-msg, commit-msg, post-commit) as installed.
+// The hook scripts as installed.
 std::vector<std::pair<std::string, std::string>> hook_scripts(const HookConfig &config);
 
-// Writes the hooks into the repository's hooks directory (mode 0755). A hook that exists and was
-// not written by the bridge is left alone and named in `error` (ok stays true for the others).
+// Writes the hooks (prepare-commit-msg, commit-msg, post-commit, pre-push) into the repository's
+// hooks directory (mode 0755). A hook that exists and was not written by the bridge is left alone
+// and named in `error` (ok stays true for the others).
 RepoResult install_hooks(const std::string &repo_path, const HookConfig &config);
 
 // Adds (or replaces) the note for commit `sha` under `notes_ref`.
@@ -64,6 +65,19 @@ struct MergeResult {
 // out, the working tree follows (safe checkout: local changes are never overwritten).
 MergeResult merge_branch(const std::string &repo_path, const std::string &source,
                          const std::string &target);
+
+// What a push would publish: the commits reachable from each pushed sha and not from the
+// remote's old sha (or, for a new remote branch, from no remote-tracking ref), and which of them
+// carry a PVP-Session trailer.
+struct PushCoverage {
+  bool ok = false;
+  std::string error;
+  std::size_t total = 0;
+  std::size_t with_trailers = 0;
+  std::vector<std::string> missing;  // "<short sha> <subject>"
+};
+// `lines` is the pre-push hook's stdin: "<local ref> <local sha> <remote ref> <remote sha>".
+PushCoverage push_coverage(const std::string &repo_path, const std::string &lines);
 
 // The name of HEAD's branch ("main", "master", ...), or "" when detached.
 std::string head_branch(const std::string &repo_path);

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -165,6 +166,8 @@ TEST(GitBridgeEndToEnd, GatedToolThenGitCommitCarriesTrailersAndNote) {
           R"({"content":"Write hello.txt","target_agent":"claude","contributors":["alice"],)"
           R"("context_keys":[]})",
           "prompt-1")));
+  // Like a real agent, claude acts on the prompt once it has it.
+  ASSERT_TRUE(wait_type(claude, "prompt.submit"));
   ASSERT_TRUE(claude.send_text(
       env(sid, "claude", "tool.propose",
           R"({"tool_name":"file_write","arguments":{"path":"hello.txt","content":"hi\n"},)"
@@ -272,7 +275,8 @@ TEST(GitBridgeEndToEnd, GatedToolThenGitCommitCarriesTrailersAndNote) {
   EXPECT_EQ(field(parse(merged->data)["payload"]["content"], "result"), "fast_forward");
 }
 
-// Two sessions, two workspaces: each commit gets its own session's trailers.
+// Two sessions, two workspaces: each commit gets its own session's trailers. Then pvpd stops
+// and a commit still succeeds with a warning.
 TEST(GitBridgeEndToEnd, ConcurrentSessionsKeepTheirOwnTrailers) {
   Daemon d;
   ASSERT_GT(d.git_port(), 0) << d.process().log();
@@ -300,6 +304,17 @@ TEST(GitBridgeEndToEnd, ConcurrentSessionsKeepTheirOwnTrailers) {
     EXPECT_EQ(t.out, std::string(sid) + "\n\n");
     (void)who;
   }
+
+  // pvpd stopped: the hooks give up within their timeouts and the commit still happens.
+  d.process().signal(SIGTERM);
+  ASSERT_TRUE(d.process().wait_exit());
+  auto repo = d.workspace("ses-a");
+  std::ofstream(repo / "g.txt") << "offline\n";
+  ASSERT_EQ(git(repo, {"add", "g.txt"}).exit_code, 0);
+  auto c = git(repo, {"commit", "-q", "-m", "offline work"});
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(c.err.find("bridge not reachable"), std::string::npos) << c.err;
+  EXPECT_EQ(git(repo, {"log", "-1", "--format=%s"}).out, "offline work\n");
 }
 
 }  // namespace

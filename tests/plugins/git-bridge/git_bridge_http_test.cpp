@@ -349,6 +349,60 @@ TEST_F(BridgeHttp, InstalledHooksAddTrailersAndNotes) {
   EXPECT_EQ(git(repo, {"log", "-1", "--format=%(trailers)"}).out, "\n");
 }
 
+// pre-push reports the PVP coverage of what is pushed and, when enforced, blocks below the
+// minimum; with the bridge down it lets the push go with a warning.
+TEST_F(BridgeHttp, PrePushReportsAndEnforcesCoverage) {
+  ApiConfig strict;
+  strict.min_coverage = 100;
+  strict.enforce_coverage = true;
+  BridgeApi strict_api(&tracker_, strict);
+  ServerConfig sc;
+  sc.port = 0;
+  BridgeServers strict_servers(&strict_api, sc);
+  ASSERT_EQ(strict_servers.start(), "");
+
+  auto remote = dir_.path() / "remote.git";
+  ASSERT_EQ(git(dir_.path(), {"init", "-q", "--bare", remote.string()}).exit_code, 0);
+  auto repo = dir_.path() / "ws/ses-p";
+  ASSERT_TRUE(ensure_repository(repo.string(), true).ok);
+  ASSERT_EQ(git(repo, {"remote", "add", "origin", remote.string()}).exit_code, 0);
+  tracker_.set_repository("ses-p", repo.string());
+  tracker_.observe(frame("ses-p", "prompt.submit", "alice", "p1", R"({"content":"go"})"));
+  HookConfig hc;
+  hc.bridge_url = "http://127.0.0.1:" + std::to_string(servers_->http_port());
+  ASSERT_TRUE(install_hooks(repo.string(), hc).ok);
+  std::ofstream(repo / "a.txt") << "a\n";
+  ASSERT_EQ(git(repo, {"add", "a.txt"}).exit_code, 0);
+  ASSERT_EQ(git(repo, {"commit", "-q", "-m", "with trailers"}).exit_code, 0);
+  // A commit made without hooks (libgit2) has no trailers.
+  ASSERT_FALSE(pvpd::testing::git::commit_file(repo, "b.txt", "b\n", "without\n").empty());
+  std::string branch = head_branch(repo.string());
+
+  // Report only (the fixture's bridge: no minimum).
+  auto pushed = git(repo, {"push", "-q", "origin", branch});
+  EXPECT_EQ(pushed.exit_code, 0) << pushed.err;
+  EXPECT_NE(pushed.err.find("PVP pre-push check: 1/2 commits (50%)"), std::string::npos)
+      << pushed.err;
+  EXPECT_NE(pushed.err.find("missing: "), std::string::npos);
+  EXPECT_NE(pushed.err.find(" without"), std::string::npos);
+
+  // Enforced minimum of 100%: the next push with an untracked commit is refused; only the new
+  // commit is counted (the remote already has the others).
+  ASSERT_FALSE(pvpd::testing::git::commit_file(repo, "c.txt", "c\n", "also without\n").empty());
+  std::map<std::string, std::string> env = {
+      {"PVP_GIT_BRIDGE_URL", "http://127.0.0.1:" + std::to_string(strict_servers.http_port())}};
+  auto refused = git(repo, {"push", "-q", "origin", branch}, env);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("0/1 commits (0%)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("push refused"), std::string::npos) << refused.err;
+
+  // Bridge down: the push goes through with a warning.
+  strict_servers.stop();
+  auto down = git(repo, {"push", "-q", "origin", branch}, env);
+  EXPECT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_NE(down.err.find("push not checked"), std::string::npos) << down.err;
+}
+
 TEST_F(BridgeHttp, RequireTrailersRefusesCommitsWithoutThem) {
   auto repo = dir_.path() / "strict";
   ASSERT_TRUE(ensure_repository(repo.string(), true).ok);
