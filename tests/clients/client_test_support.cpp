@@ -48,7 +48,8 @@ std::filesystem::path client_binary(const std::string &name) {
   return build_dir() / "bin" / name;
 }
 
-ClientDaemon::ClientDaemon(const std::string &daemon_extra, const std::string &plugins_extra)
+ClientDaemon::ClientDaemon(const std::string &daemon_extra, const std::string &plugins_extra,
+                           const std::string &ws_extra)
     : port_(free_port()) {
   config_ = dir_.write("pvpd.yaml",
                        "version: 1\n"
@@ -67,7 +68,7 @@ ClientDaemon::ClientDaemon(const std::string &daemon_extra, const std::string &p
                            "    id: ws\n"
                            "    config:\n"
                            "      listen: [\"127.0.0.1:" +
-                           std::to_string(port_) + "\"]\n" + plugins_extra);
+                           std::to_string(port_) + "\"]\n" + ws_extra + plugins_extra);
 }
 
 bool ClientDaemon::start() {

@@ -27,15 +27,18 @@ using namespace std::chrono_literals;
 class ClientDaemon {
  public:
   // `daemon_extra`: YAML lines added to the daemon section (indented by two spaces);
-  // `plugins_extra`: more plugin list entries (indented by two spaces).
-  explicit ClientDaemon(const std::string &daemon_extra = "",
-                        const std::string &plugins_extra = "");
+  // `plugins_extra`: more plugin list entries (indented by two spaces); `ws_extra`: more keys
+  // of the websocket plugin's config (indented by six spaces).
+  explicit ClientDaemon(const std::string &daemon_extra = "", const std::string &plugins_extra = "",
+                        const std::string &ws_extra = "");
   bool start();
   // SIGTERM and wait for a clean exit.
   bool stop();
   bool restart() { return stop() && start(); }
   int port() const { return port_; }
-  std::string url() const { return "ws://127.0.0.1:" + std::to_string(port_); }
+  std::string url(const char *scheme = "ws") const {
+    return std::string(scheme) + "://127.0.0.1:" + std::to_string(port_);
+  }
   const TempDir &dir() const { return dir_; }
   std::string log() const { return pvpd_ ? pvpd_->log() : ""; }
 
