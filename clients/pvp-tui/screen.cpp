@@ -257,8 +257,11 @@ void Screen::render(const ClientState &st, const SessionClient &link, const UiSt
   const Entry *thinking = st.current_thinking();
   int thinking_row = -1;
   int thinking_rows = 0;
+  std::vector<WrappedLine> thinking_lines;
   if (ui.thinking_panel && thinking != nullptr && bottom - top > 8) {
-    thinking_rows = std::min(6, (bottom - top) / 3);
+    thinking_lines = wrap(L"", widen(pvpd::client::sanitize(thinking->text)), W - 3);
+    // As tall as the thought needs, up to 6 rows or a third of the space.
+    thinking_rows = std::min({6, (bottom - top) / 3, static_cast<int>(thinking_lines.size())});
     bottom -= thinking_rows + 1;
     thinking_row = bottom;
   }
@@ -329,8 +332,7 @@ void Screen::render(const ClientState &st, const SessionClient &link, const UiSt
                               (thinking->streaming ? " thinking\xe2\x80\xa6 " : " thought ") +
                               "(t hides) ";
     put(thinking_row, 2, widen(title), A_BOLD, W - 4);
-    std::string body = pvpd::client::sanitize(thinking->text);
-    auto wrapped = wrap(L"", widen(body), W - 3);
+    const auto &wrapped = thinking_lines;
     const size_t first = wrapped.size() > static_cast<size_t>(thinking_rows)
                              ? wrapped.size() - static_cast<size_t>(thinking_rows)
                              : 0;
