@@ -277,7 +277,7 @@ ApiResponse BridgeApi::post(const std::string &path, const Params &p,
     return r;
   }
   static const char *const kPosts[] = {"/commit-created", "/session-started", "/session-ended",
-                                       "/message", "/reset"};
+                                       "/message",        "/reset",           "/agent-commit"};
   if (std::find_if(std::begin(kPosts), std::end(kPosts),
                    [&](const char *k) { return path == k; }) == std::end(kPosts)) {
     return json(404, error_json("Not found"));
@@ -302,6 +302,33 @@ ApiResponse BridgeApi::post(const std::string &path, const Params &p,
     std::string note_error;
     std::string err = commit_created(p.session, sha, ts, &note_error);
     return json(200, err.empty() ? wrapped(true) : wrapped(false, err));
+  }
+  if (path == "/agent-commit") {
+    // An agent's git_commit tool (after its gate): commit the whole workspace with the trailers,
+    // then record it like a hook-made commit (note, reset, announcement).
+    std::string message = str(d, "message");
+    std::optional<SessionDecisions> s = p.session ? tracker_->snapshot(*p.session) : std::nullopt;
+    if (message.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return json(200, wrapped(false, "Missing message"));
+    }
+    if (!s || s->repository.empty()) {
+      return json(200, wrapped(false, "No session repository"));
+    }
+    RepoResult c = commit_all(s->repository, add_trailers(message, build_trailers(*s)));
+    if (!c.ok) {
+      return json(200, wrapped(false, c.error));
+    }
+    std::string note_error;
+    commit_created(s->id, c.value, "", &note_error);
+    rapidjson::StringBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    put_key(w, "success");
+    w.Bool(true);
+    put_key(w, "sha");
+    put(w, c.value);
+    w.EndObject();
+    return json(200, std::string(buf.GetString(), buf.GetSize()));
   }
   if (path == "/session-started") {
     std::string id = str(d, "session_id");

@@ -360,6 +360,74 @@ std::string head_branch(const std::string &repo_path) {
   return target.rfind(prefix, 0) == 0 ? target.substr(prefix.size()) : target;
 }
 
+RepoResult commit_all(const std::string &repo_path, const std::string &message) {
+  RepoResult r;
+  Repo repo = open_repo(repo_path, &r.error);
+  if (!repo) {
+    return r;
+  }
+  if (git_repository_is_bare(repo.get())) {
+    r.error = "bare repository";
+    return r;
+  }
+  git_index *idx_raw = nullptr;
+  if (git_repository_index(&idx_raw, repo.get()) != 0) {
+    r.error = last_error("index");
+    return r;
+  }
+  Index idx(idx_raw);
+  char star[] = "*";
+  char *patterns[] = {star};
+  git_strarray paths = {patterns, 1};
+  if (git_index_add_all(idx_raw, &paths, GIT_INDEX_ADD_DEFAULT, nullptr, nullptr) != 0 ||
+      git_index_update_all(idx_raw, &paths, nullptr, nullptr) != 0 ||
+      git_index_write(idx_raw) != 0) {
+    r.error = last_error("stage");
+    return r;
+  }
+  git_oid tree_oid;
+  if (git_index_write_tree(&tree_oid, idx_raw) != 0) {
+    r.error = last_error("write tree");
+    return r;
+  }
+  git_tree *tree_raw = nullptr;
+  if (git_tree_lookup(&tree_raw, repo.get(), &tree_oid) != 0) {
+    r.error = last_error("lookup tree");
+    return r;
+  }
+  Tree tree(tree_raw);
+  auto head = resolve_commit(repo.get(), "HEAD");
+  git_commit *parent_raw = nullptr;
+  if (head && git_commit_lookup(&parent_raw, repo.get(), &*head) != 0) {
+    r.error = last_error("lookup HEAD");
+    return r;
+  }
+  Commit parent(parent_raw);
+  if (parent && git_oid_equal(git_commit_tree_id(parent_raw), &tree_oid)) {
+    r.error = "nothing to commit";
+    return r;
+  }
+  if (!parent && git_tree_entrycount(tree_raw) == 0) {
+    r.error = "nothing to commit";
+    return r;
+  }
+  Sig sig = bridge_signature(repo.get());
+  if (!sig) {
+    r.error = last_error("signature");
+    return r;
+  }
+  const git_commit *parents[] = {parent_raw};
+  git_oid commit_oid;
+  if (git_commit_create(&commit_oid, repo.get(), "HEAD", sig.get(), sig.get(), nullptr,
+                        message.c_str(), tree_raw, parent ? 1 : 0, parents) != 0) {
+    r.error = last_error("commit");
+    return r;
+  }
+  r.ok = true;
+  r.value = oid_str(commit_oid);
+  return r;
+}
+
 RepoResult create_branch(const std::string &repo_path, const std::string &name) {
   RepoResult r;
   Repo repo = open_repo(repo_path, &r.error);

@@ -49,6 +49,11 @@ std::optional<std::string> read_note(const std::string &repo_path, const std::st
 // The full message of commit `sha` (or "HEAD").
 std::optional<std::string> commit_message(const std::string &repo_path, const std::string &sha);
 
+// Stages every change in the working tree (new, modified and deleted files, .gitignore
+// respected) and commits it on HEAD with `message`. value = the new commit's sha. Fails with
+// "nothing to commit" when the tree equals HEAD's. For agents' commits (no hooks run).
+RepoResult commit_all(const std::string &repo_path, const std::string &message);
+
 // Creates branch `name` at HEAD. value = the branch's commit. Fails on an unborn HEAD.
 RepoResult create_branch(const std::string &repo_path, const std::string &name);
 

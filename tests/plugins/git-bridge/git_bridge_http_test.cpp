@@ -403,6 +403,39 @@ TEST_F(BridgeHttp, PrePushReportsAndEnforcesCoverage) {
   EXPECT_NE(down.err.find("push not checked"), std::string::npos) << down.err;
 }
 
+// The agents' commit path: the bridge stages and commits the whole workspace itself (libgit2),
+// with the trailers and the note, and records the commit.
+TEST_F(BridgeHttp, AgentCommitCommitsTheWorkspaceWithTrailersAndNote) {
+  auto repo = dir_.path() / "ws/ses-ag";
+  ASSERT_TRUE(ensure_repository(repo.string(), true).ok);
+  tracker_.set_repository("ses-ag", repo.string());
+  tracker_.observe(frame("ses-ag", "participant.announce", "claude", "a1",
+                         R"({"id":"claude","name":"Claude","type":"agent","roles":[]})"));
+  tracker_.observe(frame("ses-ag", "prompt.submit", "alice", "p1", R"({"content":"go"})"));
+  EXPECT_EQ(request("POST", "/agent-commit?session=ses-ag", R"({"message":"feat: a"})").body,
+            R"({"success":false,"error":"nothing to commit"})");
+  std::filesystem::create_directories(repo / "src");
+  std::ofstream(repo / "src/a.txt") << "a\n";
+  std::ofstream(repo / "b.txt") << "b\n";
+  EXPECT_EQ(request("POST", "/agent-commit?session=ses-ag", R"({"message":"  "})").body,
+            R"({"success":false,"error":"Missing message"})");
+  auto r = parse(request("POST", "/agent-commit?session=ses-ag", R"({"message":"feat: a"})").body);
+  ASSERT_TRUE(r.IsObject() && r["success"].GetBool());
+  std::string sha = r["sha"].GetString();
+  EXPECT_EQ(git(repo, {"rev-parse", "HEAD"}).out, sha + "\n");
+  EXPECT_EQ(git(repo, {"status", "--porcelain"}).out, "");
+  EXPECT_EQ(git(repo, {"log", "-1", "--format=%(trailers:key=PVP-Session,valueonly)"}).out,
+            "ses-ag\n\n");
+  EXPECT_TRUE(read_note(repo.string(), "refs/notes/pvp", sha));
+  EXPECT_EQ(tracker_.snapshot("ses-ag")->last_commit, sha);
+  // Deletions are committed too.
+  std::filesystem::remove(repo / "b.txt");
+  auto second =
+      parse(request("POST", "/agent-commit?session=ses-ag", R"({"message":"chore: rm b"})").body);
+  ASSERT_TRUE(second["success"].GetBool());
+  EXPECT_EQ(git(repo, {"ls-files"}).out, "src/a.txt\n");
+}
+
 TEST_F(BridgeHttp, RequireTrailersRefusesCommitsWithoutThem) {
   auto repo = dir_.path() / "strict";
   ASSERT_TRUE(ensure_repository(repo.string(), true).ok);
