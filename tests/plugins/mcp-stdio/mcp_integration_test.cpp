@@ -3,12 +3,16 @@
 // and oversized input, socket permissions, token auth through the bridge's join line, and the
 // pvp-mcp binary's exit behaviour. The SDK-client scenario with WebSocket humans is
 // tests/node/mcp_e2e.mjs.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <rapidjson/document.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -303,6 +307,41 @@ TEST(McpStdioIntegration, TheBridgeExitsCleanlyWhenItsInputEndsAndFailsWithoutAD
   EXPECT_NE(missing.err.find("cannot connect"), std::string::npos) << missing.err;
   auto usage = run_command({bridge}, 10s);
   EXPECT_EQ(usage.exit_code, 2);
+}
+
+TEST(McpStdioIntegration, TheBridgeExitsCleanlyWhenTheDaemonGoesAway) {
+  McpDaemon d;
+  ASSERT_TRUE(d.started()) << d.process().log();
+  // The bridge's stdin stays open (a live MCP client); only the daemon side closes.
+  int in[2];
+  ASSERT_EQ(::pipe(in), 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_addclose(&fa, in[1]);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  std::string bridge = (build_dir() / "bin/pvp-mcp").string();
+  std::vector<char *> argv = {bridge.data(), const_cast<char *>("--socket"),
+                              const_cast<char *>(d.socket().c_str()), nullptr};
+  pid_t pid = -1;
+  ASSERT_EQ(::posix_spawn(&pid, bridge.c_str(), &fa, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(in[0]);
+  std::string init =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}})"
+      "\n";
+  ASSERT_EQ(::write(in[1], init.data(), init.size()), static_cast<ssize_t>(init.size()));
+  d.process().signal(SIGTERM);
+  int status = 0;
+  bool exited = eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 15s);
+  if (!exited) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  ::close(in[1]);
+  ASSERT_TRUE(exited) << "pvp-mcp kept running after the daemon closed the socket";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace
