@@ -314,12 +314,15 @@ TEST(McpStdioIntegration, TheBridgeExitsCleanlyWhenTheDaemonGoesAway) {
   ASSERT_TRUE(d.started()) << d.process().log();
   // The bridge's stdin stays open (a live MCP client); only the daemon side closes.
   int in[2];
+  int out[2];
   ASSERT_EQ(::pipe(in), 0);
+  ASSERT_EQ(::pipe(out), 0);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_addclose(&fa, in[1]);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addclose(&fa, out[0]);
   std::string bridge = (build_dir() / "bin/pvp-mcp").string();
   std::vector<char *> argv = {bridge.data(), const_cast<char *>("--socket"),
                               const_cast<char *>(d.socket().c_str()), nullptr};
@@ -327,10 +330,27 @@ TEST(McpStdioIntegration, TheBridgeExitsCleanlyWhenTheDaemonGoesAway) {
   ASSERT_EQ(::posix_spawn(&pid, bridge.c_str(), &fa, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&fa);
   ::close(in[0]);
+  ::close(out[1]);
   std::string init =
       R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}})"
       "\n";
   ASSERT_EQ(::write(in[1], init.data(), init.size()), static_cast<ssize_t>(init.size()));
+  // Wait for the answer, so the bridge is surely connected before the daemon goes.
+  std::string got;
+  ASSERT_TRUE(eventually(
+      [&] {
+        pollfd p{out[0], POLLIN, 0};
+        char buf[4096];
+        if (::poll(&p, 1, 0) == 1) {
+          ssize_t r = ::read(out[0], buf, sizeof buf);
+          if (r > 0) {
+            got.append(buf, static_cast<std::size_t>(r));
+          }
+        }
+        return got.find('\n') != std::string::npos;
+      },
+      15s));
+  EXPECT_NE(got.find("\"protocolVersion\""), std::string::npos) << got;
   d.process().signal(SIGTERM);
   int status = 0;
   bool exited = eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 15s);
@@ -339,6 +359,7 @@ TEST(McpStdioIntegration, TheBridgeExitsCleanlyWhenTheDaemonGoesAway) {
     ::waitpid(pid, &status, 0);
   }
   ::close(in[1]);
+  ::close(out[0]);
   ASSERT_TRUE(exited) << "pvp-mcp kept running after the daemon closed the socket";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
