@@ -1,7 +1,8 @@
 // JSON-RPC 2.0 framing for MCP over a byte stream: classifies one newline-delimited message
 // (request, notification, response) and builds compact replies. No MCP semantics here.
 //
-// THREAD: pure functions; RpcMessage is a plain value owned by the caller.
+// THREAD: pure functions, any thread.
+// OWNERSHIP: RpcMessage is a plain value owned by the caller.
 // LIFETIME: RpcMessage::params points into RpcMessage::doc and lives as long as the message.
 #pragma once
 

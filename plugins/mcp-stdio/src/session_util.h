@@ -3,6 +3,7 @@
 // tool-argument checker whose messages become isError results the model can act on.
 //
 // THREAD: pure functions and a stack-only checker; no shared state.
+// OWNERSHIP/LIFETIME: returned views (sv, find) borrow from the value passed in.
 #pragma once
 
 #include <rapidjson/document.h>

@@ -1,7 +1,9 @@
 // The MCP tools the plugin offers: names, JSON Schemas and descriptions written for the model
 // that reads them (tools/list), plus the server's `instructions` text.
 //
-// THREAD: immutable static data; safe from any thread.
+// THREAD: immutable static data; safe from any thread (the compact catalog is built once, on
+// first use, under C++ static-initialization locking).
+// OWNERSHIP/LIFETIME: the returned views point at static storage valid for the whole process.
 #pragma once
 
 #include <string_view>
