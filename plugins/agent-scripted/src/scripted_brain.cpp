@@ -198,7 +198,7 @@ void ScriptedBrain::play(const Job &job) {
     finish(agent::FinishReason::kInterrupted);
     return;
   }
-  result.usage.output_tokens = (text.size() + 3) / 4;
+  result.usage.output_tokens = result.usage.thinking_tokens + (text.size() + 3) / 4;
   if (!text.empty()) {
     ContentBlock b;
     b.kind = ContentBlock::Kind::kText;

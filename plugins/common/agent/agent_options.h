@@ -20,7 +20,7 @@ namespace pvpd::agent {
 
 struct Price {
   double input_per_mtok = 0;   // USD per million input tokens
-  double output_per_mtok = 0;  // USD per million output (and thinking) tokens
+  double output_per_mtok = 0;  // USD per million output tokens (thinking included)
 };
 
 struct AgentOptions {

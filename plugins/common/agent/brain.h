@@ -53,10 +53,12 @@ struct Conversation {
   std::vector<ToolSpec> tools;
 };
 
+// Token counts of one generation. Thinking tokens are a part of the output tokens (both
+// providers bill them as output), reported separately for the humans.
 struct Usage {
   uint64_t input_tokens = 0;
-  uint64_t output_tokens = 0;
-  uint64_t thinking_tokens = 0;
+  uint64_t output_tokens = 0;    // everything generated, thinking included
+  uint64_t thinking_tokens = 0;  // the share of output_tokens spent thinking
 };
 
 // A complete tool call, emitted once its arguments are fully streamed.

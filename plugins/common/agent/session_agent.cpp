@@ -462,10 +462,11 @@ void SessionAgent::on_done(uint64_t gen, GenerationResult result) {
   bool interrupted = result.finish == FinishReason::kInterrupted;
   if (t.response_open || result.finish != FinishReason::kToolUse || interrupted) {
     open_response();
-    double cost = (static_cast<double>(result.usage.input_tokens) * options_.price.input_per_mtok +
-                   static_cast<double>(result.usage.output_tokens + result.usage.thinking_tokens) *
-                       options_.price.output_per_mtok) /
-                  1e6;
+    // Thinking tokens are already counted in output_tokens (brain.h).
+    double cost =
+        (static_cast<double>(result.usage.input_tokens) * options_.price.input_per_mtok +
+         static_cast<double>(result.usage.output_tokens) * options_.price.output_per_mtok) /
+        1e6;
     Frame end = frame("response.end");
     end.set("finish_reason", finish_reason_name(result.finish))
         .set_in("usage", "input_tokens", result.usage.input_tokens)

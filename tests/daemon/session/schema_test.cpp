@@ -240,6 +240,8 @@ std::vector<Sample> samples() {
       {"error",
        R"({"code":"AGENT_ERROR","message":"m","recoverable":false,"details":{"x":1},"related_to":"01ABC"})",
        R"({"code":"INTERNAL_ERROR","message":"","recoverable":true})"},
+      {"agent.attach", R"({"agent":"demo-agent","reason":"review the diff"})",
+       R"({"agent":"demo-agent:2"})"},
   };
 }
 
@@ -610,6 +612,9 @@ std::vector<Negative> negatives() {
        "missing required field payload.recoverable"},
       {"error", R"({"code":"AGENT_ERROR","message":"m","recoverable":true,"details":"x"})",
        "payload.details", "(got \"x\")"},
+      // agent.attach
+      {"agent.attach", R"({})", "payload.agent", "missing required field payload.agent"},
+      {"agent.attach", R"({"agent":"a","reason":7})", "payload.reason", "(got 7)"},
   };
 }
 
@@ -739,7 +744,7 @@ TEST(SchemaParticipant, AnnounceAndContentRef) {
       parse(R"({"id":"a","name":"A","type":"human","roles":[],"transport":"smoke"})"), "p");
   ASSERT_TRUE(v);
   EXPECT_EQ(v->message,
-            "p.transport must be one of websocket, mcp, t140, http, stdio (got "
+            "p.transport must be one of websocket, mcp, t140, http, stdio, internal (got "
             "\"smoke\")");
   EXPECT_FALSE(validate_content_ref(parse(kRef), "r"));
   v = validate_content_ref(parse(R"({"hash":"h","size_bytes":1,"mime_type":"m"})"), "r");

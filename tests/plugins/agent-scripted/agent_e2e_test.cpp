@@ -324,5 +324,39 @@ TEST(AgentScriptedE2E, McpServerToolRunsThroughTheGate) {
   EXPECT_NE(text_of(answer, "response.chunk").find("hi from mcp"), std::string::npos);
 }
 
+TEST(AgentScriptedE2E, SeveralToolCallsInOneTurnEachWaitForTheirOwnGate) {
+  auto d = start_daemon(
+      "demo",
+      R"({auto_join: true, pace: 0ms, chunk_chars: 64, rules: [{respond: "two writes", tools: [)"
+      R"({name: file_write, input: {path: "one.txt", content: "1"}},)"
+      R"({name: file_write, input: {path: "two.txt", content: "2"}}],)"
+      R"( after_tools: "both done", after_refusal: "partly refused: {results}"}]})");
+  ASSERT_TRUE(d->started()) << d->process().log();
+  WsClient alice(d->options());
+  open_session(*d, alice, "s-two", 1, "demo");
+  std::filesystem::path workspace = d->dir().path() / "state" / "workspaces" / "s-two";
+  ASSERT_TRUE(alice.send_text(prompt_frame("s-two", "alice", "demo", "go")));
+  auto first = wait_type(alice, "tool.propose");
+  auto second = wait_type(alice, "tool.propose");
+  ASSERT_TRUE(first.has_value() && second.has_value()) << d->process().log();
+  std::string one = str(*first, "id");
+  std::string two = str(*second, "id");
+  EXPECT_NE(one, two) << "one gate per call";
+  ASSERT_TRUE(alice.send_text(vote_frame("s-two", "alice", one, true)));
+  auto result = wait_type(alice, "tool.result");
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(str((*result)["payload"], "tool_proposal"), one);
+  EXPECT_EQ(read_file(workspace / "one.txt"), "1");
+  // The turn waits for the second decision: no answer yet.
+  EXPECT_FALSE(wait_type(alice, "response.start", nullptr, 500ms).has_value());
+  ASSERT_TRUE(alice.send_text(vote_frame("s-two", "alice", two, false, "only one file")));
+  auto answer = collect_until(alice, "response.end");
+  ASSERT_FALSE(answer.empty()) << d->process().log();
+  std::string text = text_of(answer, "response.chunk");
+  EXPECT_NE(text.find("partly refused"), std::string::npos) << text;
+  EXPECT_NE(text.find("only one file"), std::string::npos) << text;
+  EXPECT_FALSE(std::filesystem::exists(workspace / "two.txt"));
+}
+
 }  // namespace
 }  // namespace pvpd::testing::agent
