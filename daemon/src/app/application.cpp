@@ -119,6 +119,13 @@ class Daemon {
     }
     wait_signal();
     start_watchdog();
+    core_.set_plugin_status_source([this] {
+      std::vector<PluginStatus> out;
+      for (const auto &inst : plugins_.instances()) {
+        out.push_back({std::string(inst->plugin_name()), inst->id(), inst->status_json()});
+      }
+      return out;
+    });
     core_.start_ticker();
     std::string status = fmt::format("running: {} plugin instance(s)", plugins_.instances().size());
     notifier_->ready(status);

@@ -287,6 +287,12 @@ void Core::refresh_snapshots() {
                   router_.session_count(), connections_.size(), journal_ ? "true" : "false",
                   rc.accepted, rc.rejected, bc.deliveries, bc.dropped_droppable, rc.gates_opened,
                   rc.gates_approved, rc.gates_rejected, rc.gates_timed_out, rc.journal_failures);
+  std::vector<PluginStatus> plugins;
+  if (plugin_status_source_) {
+    plugins = plugin_status_source_();
+  }
+  // /health carries every instance's status object as it reported it.
+  status.insert(status.size() - 1, R"(,"plugins":)" + plugin_status_object(plugins));
   std::string metrics;
   auto metric = [&](const char *name, const char *type, const char *help, uint64_t value) {
     metrics +=
@@ -313,6 +319,7 @@ void Core::refresh_snapshots() {
          rc.journal_failures);
   metric("pvpd_pending_deliveries", "gauge", "Deliveries waiting for a journal commit.",
          router_.pending_deliveries());
+  metrics += plugin_metrics_text(plugins);
   std::lock_guard<std::mutex> lock(snapshot_mu_);
   status_snapshot_ = std::move(status);
   metrics_snapshot_ = std::move(metrics);

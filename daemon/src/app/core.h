@@ -16,12 +16,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "app/plugin_metrics.h"
 #include "bus/bus.h"
 #include "bus/connection_table.h"
 #include "journal/journal_store.h"
@@ -109,6 +111,11 @@ class Core final : public plugin_host::CoreServices {
   std::string metrics_text() const override;
   // Rebuilds the status and metrics snapshots (core thread; the ticker calls it).
   void refresh_snapshots();
+  // Where the snapshots get the plugin instances' status_json (core thread, twice a second).
+  using PluginStatusSource = std::function<std::vector<PluginStatus>()>;
+  void set_plugin_status_source(PluginStatusSource source) {
+    plugin_status_source_ = std::move(source);
+  }
 
  private:
   void resume_paused_if_drained();
@@ -135,6 +142,7 @@ class Core final : public plugin_host::CoreServices {
   mutable std::mutex snapshot_mu_;
   std::string status_snapshot_;
   std::string metrics_snapshot_;
+  PluginStatusSource plugin_status_source_;
 };
 
 }  // namespace pvpd::app

@@ -36,8 +36,18 @@ TEST(WebsocketHttp, HealthMetricsAndNotFound) {
   EXPECT_EQ(std::string(h["daemon"]["abi"].GetString()), "1.1");
   EXPECT_EQ(h["daemon"]["protocol"].GetInt(), 1);
   EXPECT_TRUE(h["daemon"]["counters"].IsObject());
+  // ... with every plugin instance's status_json, by instance id.
+  ASSERT_TRUE(h["daemon"].HasMember("plugins") && h["daemon"]["plugins"].IsObject());
+  ASSERT_TRUE(h["daemon"]["plugins"].HasMember("ws")) << health.body;
+  EXPECT_TRUE(h["daemon"]["plugins"]["ws"]["listeners"].IsArray());
 
-  HttpResult metrics = http_request(d.port(), "GET", "/metrics");
+  // Plugin status reaches the daemon's snapshot within a refresh (about twice a second).
+  HttpResult metrics;
+  ASSERT_TRUE(eventually([&] {
+    metrics = http_request(d.port(), "GET", "/metrics");
+    return metrics.body.find("pvpd_plugin_websocket_connections{instance=\"ws\"} 1\n") !=
+           std::string::npos;
+  })) << metrics.body;
   ASSERT_EQ(metrics.status, 200);
   EXPECT_EQ(metrics.headers["content-type"].rfind("text/plain; version=0.0.4", 0), 0u);
   // Prometheus text format: HELP and TYPE before each sample, `name value` samples.
@@ -45,7 +55,7 @@ TEST(WebsocketHttp, HealthMetricsAndNotFound) {
   std::string line;
   std::set<std::string> helped, typed;
   std::map<std::string, double> samples;
-  const std::regex sample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*) ([0-9.eE+-]+)$)");
+  const std::regex sample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? ([0-9.eE+-]+)$)");
   while (std::getline(in, line)) {
     std::smatch m;
     if (line.rfind("# HELP ", 0) == 0) {
@@ -58,12 +68,14 @@ TEST(WebsocketHttp, HealthMetricsAndNotFound) {
       typed.insert(name);
     } else if (std::regex_match(line, m, sample)) {
       EXPECT_TRUE(helped.count(m[1]) && typed.count(m[1])) << "HELP/TYPE precede " << line;
-      samples[m[1]] = std::stod(m[2]);
+      samples[std::string(m[1]) + std::string(m[2])] = std::stod(m[3]);
     } else {
       ADD_FAILURE() << "not Prometheus text: " << line;
     }
   }
   EXPECT_EQ(samples["pvpd_websocket_connections"], 1);
+  // Every plugin's numeric status, labelled with its instance, from the daemon's snapshot.
+  EXPECT_EQ(samples["pvpd_plugin_websocket_connections{instance=\"ws\"}"], 1) << metrics.body;
   // Daemon metrics (ABI 1.1 metrics_text) come first on the same page.
   for (const char *name :
        {"pvpd_uptime_seconds", "pvpd_sessions", "pvpd_connections", "pvpd_messages_accepted_total",
