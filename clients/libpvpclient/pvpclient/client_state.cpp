@@ -50,7 +50,7 @@ struct ClientState::Impl {
     return p != nullptr && !p->name.empty() && p->name != id ? p->name : id;
   }
 
-  static void membership(ClientState &st, const V &announce, bool from_join, uint64_t seq) {
+  static void membership(ClientState &st, const V &announce, uint64_t seq) {
     const std::string id = str(announce, "id");
     if (id.empty()) {
       return;
@@ -78,7 +78,6 @@ struct ClientState::Impl {
                (p.roles.empty() ? "" : ", " + join_list(p.roles)) + ")";
       st.push(std::move(e));
     }
-    (void)from_join;
   }
 
   static size_t stream_entry(ClientState &st, std::map<std::string, size_t> &open,
@@ -186,10 +185,9 @@ struct ClientState::Impl {
         add(EntryKind::kNotice, "\xe2\x80\xa2 ", "session: " + name);
       }
     } else if (type == "session.join") {
-      membership(st, member(p, "participant") ? *member(p, "participant") : empty_object(), true,
-                 seq);
+      membership(st, member(p, "participant") ? *member(p, "participant") : empty_object(), seq);
     } else if (type == "participant.announce") {
-      membership(st, p, false, seq);
+      membership(st, p, seq);
     } else if (type == "session.leave") {
       const std::string reason = str(p, "reason");
       auto it = st.participants_.find(sender);
