@@ -385,7 +385,8 @@ void SessionAgent::open_response() {
 }
 
 void SessionAgent::on_thinking(uint64_t gen, const std::string &text) {
-  if (!turn_ || turn_->generation != gen || text.empty()) {
+  // After a stop nothing more of the stream is emitted (the daemon would refuse it anyway).
+  if (!turn_ || turn_->generation != gen || text.empty() || turn_->stopping) {
     return;
   }
   TurnState &t = *turn_;
@@ -401,7 +402,7 @@ void SessionAgent::on_thinking(uint64_t gen, const std::string &text) {
 }
 
 void SessionAgent::on_text(uint64_t gen, const std::string &text) {
-  if (!turn_ || turn_->generation != gen || text.empty()) {
+  if (!turn_ || turn_->generation != gen || text.empty() || turn_->stopping) {
     return;
   }
   close_thinking();
