@@ -156,6 +156,47 @@ void emit_daemon(YAML::Emitter &e, const DaemonConfig &d) {
   e << YAML::Key << "blocking_threads" << YAML::Value << d.blocking_threads;
   e << YAML::EndMap;
   e << YAML::Key << "shutdown_grace" << YAML::Value << format_duration_ms(d.shutdown_grace_ms);
+  e << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "mode" << YAML::Value << d.auth_mode;
+  e << YAML::Key << "allow_open_remote" << YAML::Value << d.auth_allow_open_remote;
+  e << YAML::Key << "tokens" << YAML::Value << YAML::BeginSeq;
+  for (const auto &t : d.auth_tokens) {
+    e << YAML::BeginMap;
+    // Only the hash is configured, but it still identifies a credential: not shown.
+    e << YAML::Key << "sha256" << YAML::Value << "<redacted>";
+    e << YAML::Key << "participant" << YAML::Value;
+    emit_string(e, t.participant);
+    for (auto [key, list] :
+         {std::pair{"roles", &t.roles}, std::pair{"capabilities", &t.capabilities}}) {
+      e << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto &v : *list) {
+        emit_string(e, v);
+      }
+      e << YAML::EndSeq;
+    }
+    e << YAML::Key << "admin" << YAML::Value << t.admin;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+  e << YAML::EndMap;
+  e << YAML::Key << "sessions" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "workspace_root" << YAML::Value;
+  emit_string(e, d.workspace_root);
+  e << YAML::Key << "gate_timeout" << YAML::Value << format_duration_ms(d.gate_timeout_ms);
+  e << YAML::Key << "gate_timeout_resolution" << YAML::Value << d.gate_timeout_resolution;
+  e << YAML::Key << "risk_threshold" << YAML::Value << d.risk_threshold;
+  e << YAML::Key << "reconnect_grace" << YAML::Value << format_duration_ms(d.reconnect_grace_ms);
+  e << YAML::Key << "interrupt_ack_timeout" << YAML::Value
+    << format_duration_ms(d.interrupt_ack_timeout_ms);
+  e << YAML::Key << "max_history" << YAML::Value << d.max_history;
+  e << YAML::EndMap;
+  e << YAML::Key << "journal" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "enabled" << YAML::Value << d.journal_enabled;
+  e << YAML::Key << "fsync" << YAML::Value << d.journal_fsync;
+  e << YAML::Key << "batch_interval" << YAML::Value
+    << format_duration_ms(d.journal_batch_interval_ms);
+  e << YAML::Key << "batch_max_records" << YAML::Value << d.journal_batch_max_records;
+  e << YAML::EndMap;
   e << YAML::EndMap;
 }
 

@@ -10,6 +10,7 @@
 
 #include "config/daemon_section.h"
 #include "config/merge.h"
+#include "config/open_mode_check.h"
 #include "config/plugins_section.h"
 #include "config/scalars.h"
 #include "config/suggest.h"
@@ -119,6 +120,9 @@ class Loader {
     cfg.daemon = load_daemon_section(merged_.find("daemon"), root_mark, resolve, sink_);
     cfg.plugins = load_plugins_section(merged_.find("plugins"), cfg.daemon, plugins_, resolve,
                                        opts_.run_plugin_validate, sink_);
+    if (sink_.error_count() == 0) {  // reported once the rest is right, as it may be moot
+      check_open_mode_listeners(cfg, sink_);
+    }
     return result(std::move(cfg));
   }
 

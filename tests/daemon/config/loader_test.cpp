@@ -81,7 +81,8 @@ TEST(ConfigLoader, DaemonKeysAndUnits) {
 TEST(ConfigLoader, PluginInstanceNormalized) {
   auto r = load(
       "plugins:\n  - use: testplug\n    id: a\n    config:\n      listen: ${PVPD_TEST_HOST}:1\n"
-      "      port: ${PVPD_TEST_PORT}\n      timeout: 2s\n      tls: {enabled: false}\n");
+      "      port: ${PVPD_TEST_PORT}\n      timeout: 2s\n      tls: {enabled: false}\n"
+      "daemon: {auth: {allow_open_remote: true}}\n");
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(lines(r));
   ASSERT_EQ(r.config->plugins.size(), 1u);
   const auto &p = r.config->plugins[0];
@@ -114,7 +115,9 @@ TEST(ConfigLoader, DisabledInstanceIsNotLookedUp) {
 }
 
 TEST(ConfigLoader, Phase2SkippedWhenAskedOrPhase1Failed) {
-  const char *busy = "plugins:\n  - use: testplug\n    config: {listen: 'busy:1'}\n";
+  const char *busy =
+      "daemon: {auth: {allow_open_remote: true}}\n"
+      "plugins:\n  - use: testplug\n    config: {listen: 'busy:1'}\n";
   EXPECT_FALSE(load(busy).ok());
   LoadOptions no_validate;
   no_validate.run_plugin_validate = false;
