@@ -2,6 +2,8 @@
 #include "live_commands.h"
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -295,13 +297,35 @@ int one_shot(const LiveArgs &a, const std::string &role, std::vector<std::string
 
 bool is_live_command(const std::string &c) {
   return c == "watch" || c == "send" || c == "prompt" || c == "approve" || c == "reject" ||
-         c == "gates";
+         c == "gates" || c == "agent";
 }
 
 int run_live(const LiveArgs &a) {
   std::signal(SIGINT, on_stop);
   std::signal(SIGTERM, on_stop);
   std::signal(SIGPIPE, SIG_IGN);
+  if (a.command == "agent") {
+    // agent attach SESSION INSTANCE: an admin asks an agent plugin instance to join (the
+    // pvpd extension frame agent.attach; recorded in the session).
+    LiveArgs attach = a;  // the connection joins positional[0]: the session
+    attach.positional = {a.positional[1], a.positional[2]};
+    const std::string &session = attach.positional[0];
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("agent");
+    w.String(a.positional[2].c_str(), static_cast<rapidjson::SizeType>(a.positional[2].size()));
+    w.EndObject();
+    const std::string payload(buf.GetString(), buf.GetSize());
+    return one_shot(attach, "admin", {}, [&](const std::string &self) {
+      std::string err;
+      auto f = pc::custom_frame(session, self, "agent.attach", payload, &err);
+      if (!f) {
+        std::cerr << "pvpctl: " << err << "\n";
+      }
+      return f;
+    });
+  }
   const std::string &session = a.positional[0];
   if (a.command == "watch") {
     return cmd_watch(a);

@@ -17,7 +17,7 @@ namespace pvpctl {
 inline constexpr int kExitUnavailable = 69;  // sysexits EX_UNAVAILABLE: no connection
 
 struct LiveArgs {
-  std::string command;  // watch | send | prompt | approve | reject | gates
+  std::string command;  // watch | send | prompt | approve | reject | gates | agent (attach)
   std::vector<std::string> positional;
   std::string url;  // default $PVP_URL or ws://127.0.0.1:3000
   std::string token;

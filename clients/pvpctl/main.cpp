@@ -57,6 +57,7 @@ constexpr const char *kUsage =
     "  approve SESSION GATE [--comment TEXT]     approve a gate (GATE: the tool.propose id)\n"
     "  reject SESSION GATE [--reason TEXT]       reject a gate\n"
     "  gates SESSION [--json]                    list the open gates\n"
+    "  agent attach SESSION INSTANCE             ask an agent plugin instance to join (admin)\n"
     "  (also --role ROLE, --timeout SECONDS (default 10), --insecure for wss)\n"
     "\n"
     "The journal directory is <state_dir>/journal; -c reads daemon.state_dir from a pvpd config\n"
@@ -198,6 +199,10 @@ Args parse_args(int argc, char **argv) {
   } else if (c == "approve" || c == "reject") {
     if (a.positional.size() != 2) {
       throw UsageError("'" + c + "' takes SESSION GATE");
+    }
+  } else if (c == "agent") {
+    if (a.positional.size() != 3 || a.positional[0] != "attach") {
+      throw UsageError("'agent' takes attach SESSION INSTANCE");
     }
   } else {
     throw UsageError("unknown command '" + c + "'");

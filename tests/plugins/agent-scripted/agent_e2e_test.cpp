@@ -283,6 +283,21 @@ TEST(AgentScriptedE2E, ConfiguredSessionIsJoinedAtStartAndOthersOnlyWhenAnAdminA
                 [](const rapidjson::Document &f) { return str(f["payload"], "id") == "helper"; })
           .has_value())
       << d->process().log();
+  // The same from the command line.
+  WsClient carol(d->options());
+  ASSERT_TRUE(carol.wait_open());
+  ASSERT_TRUE(carol.send_text(create_frame("third", "carol", session_config_json(1))));
+  ASSERT_TRUE(carol.send_text(human_join_frame("third", "carol", {"driver"})));
+  auto attach = run_command({(build_dir() / "bin" / "pvpctl").string(), "agent", "attach", "third",
+                             "helper", "--url", "ws://127.0.0.1:" + std::to_string(d->port())});
+  EXPECT_EQ(attach.exit_code, 0) << attach.out << attach.err;
+  EXPECT_TRUE(
+      wait_type(carol, "participant.announce",
+                [](const rapidjson::Document &f) { return str(f["payload"], "id") == "helper"; })
+          .has_value())
+      << d->process().log();
+  auto usage = run_command({(build_dir() / "bin" / "pvpctl").string(), "agent", "detach", "x"});
+  EXPECT_EQ(usage.exit_code, 64);
 }
 
 TEST(AgentScriptedE2E, McpServerToolRunsThroughTheGate) {
