@@ -119,5 +119,62 @@ TEST(llm_openai_e2e, ChatCompletionsToolCallIsGatedAndRejectionReachesTheModel) 
   EXPECT_NE(str(tool, "content").find("not now"), std::string::npos) << str(tool, "content");
 }
 
+// The whole turn through the Responses API: reasoning summary and text, a function call proposed
+// through a gate, approval, the tool running in the workspace, its output sent back as a
+// function_call_output, and the model's final answer.
+TEST(llm_openai_e2e, ResponsesThinkTextToolApprovalResultFinalAnswer) {
+  MockLlmServer server;
+  std::string stream = read_fixture("openai-responses-tool-use.sse");
+  for (size_t at = stream.find("execute_shell_command"); at != std::string::npos;
+       at = stream.find("execute_shell_command", at)) {
+    stream.replace(at, 21, "shell");
+  }
+  server.enqueue(MockLlmServer::sse(stream));
+  server.enqueue(MockLlmServer::sse(read_fixture("openai-responses-e2e-text.sse")));
+  ::setenv("PVPD_TEST_OPENAI_KEY", kKey, 1);
+  TempDir creds;
+  auto d = start_daemon("agent-openai", "gpt",
+                        R"({auto_join: true, base_url: ")" + server.base_url() +
+                            R"(/v1", api_key_env: PVPD_TEST_OPENAI_KEY, tools: [shell],)"
+                            R"( max_retries: 0})",
+                        creds.path().string());
+  ASSERT_TRUE(d->started()) << d->process().log();
+  WsClient alice(d->options());
+  ASSERT_TRUE(open_session(alice, "s-turn", "alice", "gpt", 1)) << d->process().log();
+  ASSERT_TRUE(alice.send_text(prompt_frame("s-turn", "alice", "gpt", "Which files are big?")));
+  auto first = collect_until(alice, "tool.propose", "gpt");
+  ASSERT_FALSE(first.empty()) << d->process().log();
+  auto kinds = types_of(first, "gpt");
+  ASSERT_GE(kinds.size(), 4u);
+  EXPECT_EQ(kinds.front(), "thinking.start");
+  EXPECT_EQ(kinds.back(), "tool.propose");
+  EXPECT_FALSE(text_of(first, "thinking.chunk").empty());
+  EXPECT_FALSE(text_of(first, "response.chunk").empty());
+  const auto &proposal = first.back();
+  EXPECT_EQ(str(proposal["payload"], "tool_name"), "shell");
+  EXPECT_EQ(str(proposal["payload"], "category"), "shell_execute");
+  ASSERT_TRUE(alice.send_text(R"({"v":1,"type":"gate.approve","session":"s-turn","sender":"alice",)"
+                              R"("payload":{"gate":")" +
+                              str(proposal, "id") + R"(","approver":"alice"}})"));
+  auto rest = collect_until_frame(alice, [](const rapidjson::Document &f) {
+    return str(f, "type") == "response.end" && str(f, "sender") == "gpt" &&
+           str(f["payload"], "finish_reason") == "complete";
+  });
+  ASSERT_FALSE(rest.empty()) << d->process().log();
+  bool executed = false, result = false;
+  for (const auto &f : rest) {
+    executed = executed || str(f, "type") == "tool.execute";
+    result = result || (str(f, "type") == "tool.result" && str(f, "sender") == "gpt");
+  }
+  EXPECT_TRUE(executed);
+  EXPECT_TRUE(result) << "the tool ran and reported";
+  EXPECT_EQ(text_of(rest, "response.chunk"), "Hello from GPT.");
+
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_NE(requests[1].body.find(R"("type":"function_call_output")"), std::string::npos);
+  EXPECT_NE(requests[1].body.find("call_PvpFixtureCall0001"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pvpd::testing::llm_e2e
