@@ -4,6 +4,8 @@
 //  - every recorded frame the human received before the crash is in the session's history, in
 //    order, exactly once (pvpd journals before it delivers);
 //  - no gate the human saw decided comes back as pending;
+//  - a second human resuming from the last seq he received gets exactly the recorded frames
+//    after it (no gap, nothing twice);
 // and at the end the journal's hash chain verifies with pvpctl.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -78,6 +80,15 @@ class Restartable {
   std::unique_ptr<PvpdProcess> pvpd_;
 };
 
+std::string resuming_join_frame(const std::string &session, const std::string &id,
+                                uint64_t resume_from) {
+  return R"({"v":1,"type":"session.join","session":")" + session + R"(","sender":")" + id +
+         R"(","payload":{"participant":{"id":")" + id + R"(","name":")" + id +
+         R"(","type":"human","roles":["driver","approver"],"transport":"websocket",)"
+         R"("capabilities":["prompt","approve"],"metadata":{"resume_from":)" +
+         std::to_string(resume_from) + R"(}},"supported_versions":[1]}})";
+}
+
 bool recorded(const std::string &type) {
   return type != "thinking.chunk" && type != "response.chunk" && type != "tool.output" &&
          type != "heartbeat.ping" && type != "heartbeat.pong" && type != "error";
@@ -99,6 +110,7 @@ TEST(AgentCrashSoak, AcknowledgedFramesAndDecisionsSurviveRandomKills) {
   };
   std::vector<Seen> seen;               // recorded frames received live
   std::set<std::string> decided_gates;  // executed or rejected, seen live
+  uint64_t bob_cursor = 0;  // the last seq bob received: he resumes from it after each crash
   const int n = iterations();
   for (int it = 0; it < n; ++it) {
     int port = d.start();
@@ -145,7 +157,9 @@ TEST(AgentCrashSoak, AcknowledgedFramesAndDecisionsSurviveRandomKills) {
       if (after_context && type == "participant.announce" && str(f["payload"], "id") == "alice") {
         break;
       }
-      if (f.HasMember("seq") && f["seq"].IsUint64() && type != "gate.request") {
+      // gate.request is resent with its original seq; session.create is recorded, not replayed.
+      if (f.HasMember("seq") && f["seq"].IsUint64() && type != "gate.request" &&
+          type != "session.create") {
         uint64_t seq = f["seq"].GetUint64();
         EXPECT_EQ(history.count(str(f, "id")), 0u) << "duplicate in history: " << str(f, "id");
         history[str(f, "id")] = seq;
@@ -167,6 +181,46 @@ TEST(AgentCrashSoak, AcknowledgedFramesAndDecisionsSurviveRandomKills) {
       ASSERT_NE(h, history.end()) << "iteration " << it << ": " << f.type << " " << f.id << " (seq "
                                   << f.seq << ") was delivered before the crash and is gone";
       EXPECT_EQ(h->second, f.seq);
+    }
+    // bob resumes from his cursor: exactly the recorded frames after it, no gap, no duplicate.
+    WsClient bob(o);
+    ASSERT_TRUE(bob.wait_open());
+    ASSERT_TRUE(bob.send_text(resuming_join_frame("soak", "bob", bob_cursor)));
+    {
+      uint64_t alice_max = order.empty() ? 0 : order.back();
+      std::set<uint64_t> replayed;
+      bool bob_after_context = false;
+      for (;;) {
+        auto m = bob.next(15s);
+        ASSERT_TRUE(m.has_value()) << "iteration " << it << ": bob's resume incomplete";
+        auto f = ws::parse(m->data);
+        std::string type = str(f, "type");
+        if (type == "context.add" && str(f, "sender") == "system") {
+          bob_after_context = true;
+        }
+        if (bob_after_context && type == "participant.announce" &&
+            str(f["payload"], "id") == "bob") {
+          break;
+        }
+        if (type == "gate.request" || !f.HasMember("seq") || !f["seq"].IsUint64()) {
+          continue;
+        }
+        uint64_t seq = f["seq"].GetUint64();
+        EXPECT_GT(seq, bob_cursor)
+            << "iteration " << it << ": " << type << " replayed although bob had it (resume_from "
+            << bob_cursor << ")";
+        EXPECT_TRUE(replayed.insert(seq).second)
+            << "iteration " << it << ": seq " << seq << " replayed twice";
+      }
+      for (const auto &[id, seq] : history) {
+        if (seq > bob_cursor && seq <= alice_max) {
+          EXPECT_EQ(replayed.count(seq), 1u)
+              << "iteration " << it << ": resume from " << bob_cursor << " skipped seq " << seq;
+        }
+      }
+      if (!replayed.empty()) {
+        bob_cursor = std::max(bob_cursor, *replayed.rbegin());
+      }
     }
     if (!agent_present) {  // first run: the agent joins as it sees the session appear
       ASSERT_TRUE(
@@ -198,6 +252,13 @@ TEST(AgentCrashSoak, AcknowledgedFramesAndDecisionsSurviveRandomKills) {
       }
       if (type == "gate.reject") {
         decided_gates.insert(str(f["payload"], "gate"));
+      }
+    }
+    // What bob received live moves his cursor (he may have received more than alice read).
+    while (auto m = bob.next(200ms)) {
+      auto f = ws::parse(m->data);
+      if (str(f, "type") != "gate.request" && f.HasMember("seq") && f["seq"].IsUint64()) {
+        bob_cursor = std::max(bob_cursor, f["seq"].GetUint64());
       }
     }
     d.crash();
