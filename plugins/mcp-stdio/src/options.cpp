@@ -1,6 +1,8 @@
 // Parsing of the normalized instance config (see options.h).
 #include "options.h"
 
+#include "tools/tool_runtime.h"
+
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -166,11 +168,17 @@ std::vector<SettingsError> parse_settings(std::string_view config_json, Settings
   return errors;
 }
 
-ToolRisk risk_for(const Settings &s, std::string_view tool_name) {
+ToolRisk risk_for(const Settings &s, std::string_view tool_name, std::string_view input_json) {
   ToolRisk r;
   auto it = s.risk.find(std::string(tool_name));
   if (it != s.risk.end()) {
     r = it->second;
+  } else if (tool_name == "Bash" && !input_json.empty()) {
+    // Claude Code's Bash input is {"command": "..."}: the same shape as the runtime's shell tool.
+    tools::Classification c = tools::classify("shell", input_json);
+    r.risk = tools::risk_name(c.risk);
+    r.category = c.category;
+    return r;
   }
   if (r.category.empty()) {
     // Claude Code's built-in tool names; MCP tools (mcp__server__tool) call out of the process.

@@ -50,7 +50,10 @@ std::vector<SettingsError> parse_settings(std::string_view config_json, Settings
 
 // The risk and category pvp_permission proposes for `tool_name` (config first, then a built-in
 // guess from Claude Code's tool names: Bash -> shell_execute, Write/Edit -> file_write, ...).
-ToolRisk risk_for(const Settings &s, std::string_view tool_name);
+// With `input_json` (the tool's input), a `Bash` call not configured in `risk` is classified
+// by the agents' tool runtime (plugins/common/tools): every segment of the command counts, so
+// `ls` is low and `git status && rm -rf x` is high.
+ToolRisk risk_for(const Settings &s, std::string_view tool_name, std::string_view input_json = {});
 
 inline constexpr pvpd_option_desc kOptions[] = {
     pvpd::option_string("socket", nullptr,

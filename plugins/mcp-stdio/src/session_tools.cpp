@@ -434,7 +434,7 @@ void McpSession::tool_permission(const std::string &id, const rapidjson::Value &
     reply_permission(w, false, "Invalid permission request: " + in.error);
     return;
   }
-  ToolRisk risk = risk_for(settings_, tool_name);
+  ToolRisk risk = risk_for(settings_, tool_name, w.input_json);
   rapidjson::Document d;
   auto &a = d.GetAllocator();
   Value p(rapidjson::kObjectType);

@@ -228,6 +228,16 @@ TEST(McpOptions, ParsesRiskMapAndRejectsBadValues) {
   EXPECT_EQ(risk_for(s, "mcp__x__y").risk, "medium");
   EXPECT_EQ(risk_for(s, "mcp__x__y").category, "external_api");
   EXPECT_EQ(s.push, PushMode::kNever);
+  // Configured tools keep their configured risk whatever the input; unconfigured Bash calls are
+  // classified by the agents' tool runtime, segment by segment.
+  EXPECT_EQ(risk_for(s, "Bash", R"({"command":"rm -rf /"})").risk, "high");
+  Settings plain;
+  ASSERT_TRUE(parse_settings("{}", &plain).empty());
+  EXPECT_EQ(risk_for(plain, "Bash", R"({"command":"ls -la"})").risk, "low");
+  EXPECT_EQ(risk_for(plain, "Bash", R"({"command":"ls -la"})").category, "shell_execute");
+  EXPECT_EQ(risk_for(plain, "Bash", R"({"command":"git status && rm -rf x"})").risk, "high");
+  EXPECT_EQ(risk_for(plain, "Bash", R"({"command":"bash -c 'echo hi'"})").risk, "critical");
+  EXPECT_EQ(risk_for(plain, "Bash").risk, "medium") << "no input: the configured default";
 
   EXPECT_FALSE(parse_settings(R"({"risk":{"Bash":"extreme"}})", &s).empty());
   EXPECT_FALSE(parse_settings(R"({"risk":{"Bash":{"category":"nope"}}})", &s).empty());
