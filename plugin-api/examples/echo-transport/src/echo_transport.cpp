@@ -225,6 +225,9 @@ class EchoTransport final : public pvpd::Plugin {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = conns_.find(id);
       if (it == conns_.end()) {
+        // The core may name a connection before conn_open has returned on the I/O thread
+        // (docs/ABI.md): remember the request for when the thread registers it.
+        early_close_[id] = reason < 0 ? PVPD_CLOSE_NORMAL : reason;
         return;
       }
       it->second->close_reason = reason < 0 ? PVPD_CLOSE_NORMAL : reason;
@@ -454,6 +457,10 @@ class EchoTransport final : public pvpd::Plugin {
       }
       std::lock_guard<std::mutex> lock(mu_);
       conns_[c->id] = c;
+      if (auto early = early_close_.find(c->id); early != early_close_.end()) {
+        c->close_reason = early->second;
+        early_close_.erase(early);
+      }
     }
   }
 
@@ -595,6 +602,7 @@ class EchoTransport final : public pvpd::Plugin {
   std::mutex mu_;
   bool stopping_ = false;
   std::unordered_map<pvpd_conn_id, std::shared_ptr<Conn>> conns_;
+  std::unordered_map<pvpd_conn_id, int32_t> early_close_;  // close_conn before registration
   std::vector<std::pair<pvpd_conn_id, uint32_t>> pressure_;
 };
 
