@@ -93,7 +93,7 @@ OFFSET_IS(pvpd_sub_filter, session, 8);
 OFFSET_IS(pvpd_sub_filter, type_prefix, 24);
 
 /* pvpd_host_api_v1 */
-SIZE_IS(pvpd_host_api_v1, 184); /* 1.0: 168; 1.1 appended two slots */
+SIZE_IS(pvpd_host_api_v1, 232); /* 1.0: 168; 1.1 appended two slots; 1.2 six */
 OFFSET_IS(pvpd_host_api_v1, struct_size, 0);
 OFFSET_IS(pvpd_host_api_v1, abi_major, 4);
 OFFSET_IS(pvpd_host_api_v1, abi_minor, 8);
@@ -120,6 +120,12 @@ OFFSET_IS(pvpd_host_api_v1, read_credential, 160);
 /* 1.1 */
 OFFSET_IS(pvpd_host_api_v1, daemon_status_json, 168);
 OFFSET_IS(pvpd_host_api_v1, metrics_text, 176);
+OFFSET_IS(pvpd_host_api_v1, instance_id, 184);
+OFFSET_IS(pvpd_host_api_v1, journal_head, 192);
+OFFSET_IS(pvpd_host_api_v1, session_find, 200);
+OFFSET_IS(pvpd_host_api_v1, admin_sessions_json, 208);
+OFFSET_IS(pvpd_host_api_v1, admin_transcript, 216);
+OFFSET_IS(pvpd_host_api_v1, session_set_workdir, 224);
 
 /* pvpd_option_desc */
 SIZE_IS(pvpd_option_desc, 64);

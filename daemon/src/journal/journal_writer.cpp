@@ -210,6 +210,21 @@ void JournalWriter::mark_synced(Session &s) {
   s.dirty = false;
   std::lock_guard lk(mu_);
   committed_[s.stem] = s.synced_size;
+  if (s.synced_has_records) {
+    heads_[s.id] = Head{s.synced_seq, s.synced_hash};
+  }
+}
+
+std::optional<JournalWriter::Head> JournalWriter::head(const std::string &session) const {
+  std::lock_guard lk(mu_);
+  if (auto it = heads_.find(session); it != heads_.end()) {
+    return it->second;
+  }
+  if (auto it = preloaded_.find(session_file_stem(session));
+      it != preloaded_.end() && it->second.has_records) {
+    return Head{it->second.last_seq, it->second.last_hash};
+  }
+  return std::nullopt;
 }
 
 void JournalWriter::rollback_to_synced(Session &s, const Status &why) {

@@ -63,6 +63,13 @@ class JournalWriter {
   void preload(const std::string &stem, TailState tail);
   // Bytes of `stem`'s journal that are committed, when this writer has it open.
   std::optional<uint64_t> committed_size(const std::string &stem) const;
+  // The chain head (seq, hash) of the session's last committed record: from this writer once
+  // it has appended to the session, else from recovery's preload. nullopt: no records known.
+  struct Head {
+    uint64_t seq = 0;
+    std::string hash;
+  };
+  std::optional<Head> head(const std::string &session) const;
 
  private:
   struct Job {
@@ -111,6 +118,7 @@ class JournalWriter {
   bool stopping_ = false;
   std::unordered_map<std::string, TailState> preloaded_;  // by stem
   std::unordered_map<std::string, uint64_t> committed_;   // by stem
+  std::unordered_map<std::string, Head> heads_;           // by session id
   std::thread thread_;
 
   // Writer thread only.

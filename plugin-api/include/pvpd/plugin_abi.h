@@ -51,7 +51,7 @@ extern "C" {
  * every additive change (appended struct members or table slots, new flag bits, new codes).
  * ------------------------------------------------------------------------------------------- */
 #define PVPD_ABI_MAJOR 1
-#define PVPD_ABI_MINOR 1
+#define PVPD_ABI_MINOR 2
 
 /* Visibility for the one exported symbol. Plugins are built with -fvisibility=hidden. */
 #if defined(_WIN32)
@@ -271,8 +271,50 @@ typedef struct pvpd_host_api_v1 {
    * Prometheus text exposition format 0.0.4 (HELP/TYPE lines, names prefixed pvpd_). */
   pvpd_status (*metrics_text)(pvpd_host_ctx *ctx, pvpd_buf **out);
 
-  /* ---- 1.2 and later: append new slots here only ---- */
+  /* ---- 1.2 ---- */
+
+  /* THREAD: any. This instance's id (`plugins[].id`, or the plugin name when the config gives
+   * none). NUL-terminated; valid until destroy returns. */
+  pvpd_str (*instance_id)(pvpd_host_ctx *ctx);
+
+  /* THREAD: any; never blocks on the core. *out = a new buffer (caller owns) holding
+   * {"session":"<id>","seq":<last seq>,"hash":"<64 hex>"}: the session
+   * journal's chain head as last committed (what a git trailer anchors a commit to).
+   * PVPD_E_NOENT: unknown session, or the journal is disabled. */
+  pvpd_status (*journal_head)(pvpd_host_ctx *ctx, pvpd_str session, pvpd_buf **out);
+
+  /* THREAD: any; served from the core's snapshot (may lag the core by up to ~0.5 s).
+   * *out = a new buffer (caller owns) holding {"id":"<session id>","name":"<name>"} for the
+   * most recently created session that has not ended and whose name equals `name` exactly.
+   * PVPD_E_NOENT: none. */
+  pvpd_status (*session_find)(pvpd_host_ctx *ctx, pvpd_str name, pvpd_buf **out);
+
+  /* Operator queries for HTTP endpoints. THREAD: any thread except the core thread (they read
+   * journal files; call them from run_blocking or the plugin's own threads). `token` is the
+   * bearer credential an HTTP client presented (as it would send in session.join); the host
+   * authenticates it and answers PVPD_E_PERM unless it belongs to an admin (in open mode every
+   * caller is an admin, as open mode is loopback-only).
+   * admin_sessions_json: *out = {"sessions":[{"id","name","state","created_at","participants",
+   *   "connected","messages","last_seq"}...]} for live and journaled sessions.
+   * admin_transcript: the session's journaled messages with seq > from_seq as they were
+   *   recorded (secret values already redacted), format PVPD_TRANSCRIPT_JSONL (one envelope per
+   *   line) or PVPD_TRANSCRIPT_MARKDOWN (the decision report `pvpctl export --format markdown`
+   *   writes). PVPD_E_NOENT: no such session. */
+  pvpd_status (*admin_sessions_json)(pvpd_host_ctx *ctx, pvpd_str token, pvpd_buf **out);
+  pvpd_status (*admin_transcript)(pvpd_host_ctx *ctx, pvpd_str token, pvpd_str session,
+                                  uint64_t from_seq, uint32_t format, pvpd_buf **out);
+
+  /* THREAD: core thread. Sets the working directory the core announces to joiners (the
+   * `session:working_directory` context) for `session`, e.g. the git bridge's workspace.
+   * PVPD_E_NOENT: unknown session; PVPD_E_INVAL: `path` is not absolute. */
+  pvpd_status (*session_set_workdir)(pvpd_host_ctx *ctx, pvpd_str session, pvpd_str path);
+
+  /* ---- 1.3 and later: append new slots here only ---- */
 } pvpd_host_api_v1;
+
+/* admin_transcript formats */
+#define PVPD_TRANSCRIPT_JSONL 0u
+#define PVPD_TRANSCRIPT_MARKDOWN 1u
 
 /* ---------------------------------------------------------------------------------------------
  * Option table: declares the instance config a plugin accepts. The host validates YAML against
