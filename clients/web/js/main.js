@@ -18,6 +18,25 @@ import { SessionView, renderSessionList, gateActionText } from './views.js';
 const $ = (id) => document.getElementById(id);
 const STORE_KEY = 'pvp.signin';
 const DRAFT_INTERVAL_MS = 300;
+// What the "needs approval" box gates in a session this page creates (ToolCategory values).
+const GATED_CATEGORIES = ['file_write', 'file_delete', 'shell_execute', 'network_request', 'deploy',
+                          'database', 'secret_access'];
+
+// A complete SessionConfig (pvpd's schema wants every key in a create): the server's defaults,
+// with or without the approval list.
+function sessionConfig(gated) {
+  return {
+    require_approval_for: gated ? GATED_CATEGORIES : [],
+    default_gate_quorum: { type: 'any', count: 1 },
+    allow_forks: true,
+    max_participants: 10,
+    ordering_mode: 'causal',
+    on_participant_timeout: 'wait',
+    heartbeat_interval_seconds: 30,
+    idle_timeout_seconds: 300,
+    away_timeout_seconds: 600,
+  };
+}
 
 class App {
   constructor() {
@@ -115,6 +134,7 @@ class App {
       session: wanted || newSessionId(),
       create: !wanted,
       sessionName: $('si-session-name').value.trim() || `${name}'s Session`,
+      sessionConfig: sessionConfig($('si-gated').checked),
     };
     $('si-token').value = '';
     this.connect(signin);
@@ -161,6 +181,7 @@ class App {
       token: signin.token,
       create: signin.create,
       sessionName: signin.sessionName,
+      sessionConfig: signin.sessionConfig,
       WebSocketImpl: WebSocket,
       handlers: {
         onFrame: (f) => {

@@ -48,8 +48,13 @@ function envelope(type, session, sender, payload, extra = {}) {
 }
 
 export const frames = {
-  create(session, sender, name) {
-    return envelope('session.create', session, sender, name ? { name } : {});
+  // `config`, when given, must be a complete SessionConfig (protocol-schema.md).
+  create(session, sender, name, config) {
+    const p = name ? { name } : {};
+    if (config) {
+      p.config = config;
+    }
+    return envelope('session.create', session, sender, p);
   },
   join(session, me, { token, resumeFrom } = {}) {
     const metadata = { client: 'pvpd-web' };
@@ -227,14 +232,15 @@ function fatalJoinError(frame) {
 //   onState({state, attempt, retryInMs, reason, resumedFrom})
 //     state: 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'refused'
 export class PvpConnection {
-  constructor({ url, session, me, token, create, sessionName, WebSocketImpl, handlers, backoff,
-                setTimer, clearTimer }) {
+  constructor({ url, session, me, token, create, sessionName, sessionConfig, WebSocketImpl,
+                handlers, backoff, setTimer, clearTimer }) {
     this.url = url;
     this.session = session;
     this.me = me;
     this.token = token || '';
     this.create = Boolean(create);
     this.sessionName = sessionName || '';
+    this.sessionConfig = sessionConfig || null;
     this.WS = WebSocketImpl;
     this.handlers = handlers || {};
     this.backoff = backoff || new Backoff();
@@ -311,7 +317,8 @@ export class PvpConnection {
         return;
       }
       if (this.create) {
-        ws.send(JSON.stringify(frames.create(this.session, this.me.id, this.sessionName)));
+        ws.send(JSON.stringify(frames.create(this.session, this.me.id, this.sessionName,
+                                                   this.sessionConfig)));
       }
       this.lastResumeFrom = this.dedup.cursor;
       const join = frames.join(this.session, this.me,

@@ -178,9 +178,12 @@ export class SessionState {
         }
         return true;
       case 'session.join': {
+        const before = p.participant && this.participants.get(p.participant.id);
         const part = this.upsertParticipant(p.participant, 'active');
-        if (part) {
-          this.addEntry('membership', sender, `${part.name} joined`, extra);
+        // A join of someone the announces already listed adds no line (the replay has both).
+        if (part && (!before || before.presence === 'disconnected')) {
+          this.addEntry('membership', sender, `${part.name} ${before ? 'rejoined' : 'joined'}`,
+                        extra);
         }
         return true;
       }
@@ -297,6 +300,11 @@ export class SessionState {
         if (e) {
           e.streaming = false;
           e.finish = str(p.finish_reason);
+          if (e.text === '') {
+            // Deltas are live-only: a replay (late join, resume) has the start and end only.
+            e.text = '(streamed live; not kept in the history)';
+            e.replayed = true;
+          }
           this.openResponses.delete(sender);
         } else if (p.finish_reason === 'interrupted') {
           this.addEntry('system', sender, `${who}: response interrupted`, extra);

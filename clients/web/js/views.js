@@ -42,13 +42,12 @@ function quorumText(q) {
   }
 }
 
+// The exact action a vote is about: the one-line command, then the arguments as sent.
 export function gateActionText(g) {
-  const lines = [`${g.toolName || '(tool not yet proposed)'}`];
-  if (g.args) {
-    lines.push(actionSummary(g.toolName, g.args));
-    lines.push(prettyArgs(g.args));
+  if (!g.args) {
+    return g.toolName || '(the proposal has not arrived yet)';
   }
-  return lines.join('\n');
+  return `${actionSummary(g.toolName, g.args)}\n${prettyArgs(g.args)}`;
 }
 
 export class SessionView {
@@ -123,7 +122,8 @@ export class SessionView {
       const [who, text] = this.entryLine(e);
       const status = e.kind === 'gate' ? text : '';
       if (!r) {
-        const li = el('li', `${e.kind}${e.kind === 'gate' ? ' gate-entry' : ''}`);
+        // Not class "gate": that names the gate cards in the side panel.
+        const li = el('li', e.kind === 'gate' ? 'gate-entry' : e.kind);
         li.dataset.eid = String(e.eid);
         if (e.kind === 'tool-result') {
           li.classList.add(e.ok ? 'ok' : 'fail');
