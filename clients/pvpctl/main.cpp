@@ -22,8 +22,8 @@
 
 #include "journal/recovery.h"
 #include "live_commands.h"
-#include "markdown_report.h"
-#include "session_summary.h"
+#include "report/markdown_report.h"
+#include "report/session_summary.h"
 
 namespace fs = std::filesystem;
 using pvpd::journal::Record;
@@ -320,12 +320,12 @@ int cmd_sessions(const Args &a) {
     ScanResult scan = pvpd::journal::scan_journal(j.path, ScanOptions{true, 0, std::nullopt});
     const std::string id = scan.session.empty() ? j.path.filename().string() : scan.session;
     if (!scan.status) {
-      std::printf("%-40s %-8s %8s %12s  %s\n", pvpctl::one_line(id, 40).c_str(), "CORRUPT", "-",
-                  "-", "(pvpctl verify)");
+      std::printf("%-40s %-8s %8s %12s  %s\n", pvpd::report::one_line(id, 40).c_str(), "CORRUPT",
+                  "-", "-", "(pvpctl verify)");
       continue;
     }
-    const pvpctl::SessionStats st = pvpctl::stats_of(scan.records);
-    std::printf("%-40s %-8s %8llu %12zu  %s\n", pvpctl::one_line(id, 40).c_str(),
+    const pvpd::report::SessionStats st = pvpd::report::stats_of(scan.records);
+    std::printf("%-40s %-8s %8llu %12zu  %s\n", pvpd::report::one_line(id, 40).c_str(),
                 j.ended ? "ended" : "open", static_cast<unsigned long long>(st.messages),
                 st.senders.size(), st.last_ts.empty() ? "-" : st.last_ts.c_str());
   }
@@ -335,7 +335,7 @@ int cmd_sessions(const Args &a) {
 int cmd_show(const Args &a) {
   const Journal j = find_session(journal_dir(a), a.positional[0]);
   const ScanResult scan = load(j);
-  const pvpctl::SessionStats st = pvpctl::stats_of(scan.records);
+  const pvpd::report::SessionStats st = pvpd::report::stats_of(scan.records);
   std::cout << "session:      " << scan.session << "\n"
             << "journal:      " << j.path.string() << "\n"
             << "state:        " << (j.ended ? "ended" : "open") << "\n"
@@ -349,11 +349,11 @@ int cmd_show(const Args &a) {
   }
   std::cout << "participants: " << st.senders.size() << "\n";
   for (const auto &[sender, n] : st.senders) {
-    std::cout << "  " << pvpctl::one_line(sender, 80) << " (" << n << " messages)\n";
+    std::cout << "  " << pvpd::report::one_line(sender, 80) << " (" << n << " messages)\n";
   }
   std::cout << "types:\n";
   for (const auto &[type, n] : st.types) {
-    std::cout << "  " << pvpctl::one_line(type, 64) << " " << n << "\n";
+    std::cout << "  " << pvpd::report::one_line(type, 64) << " " << n << "\n";
   }
   return kExitOk;
 }
@@ -368,11 +368,11 @@ void print_record(const Record &r, bool json) {
     std::cout << r.message << "\n";
     return;
   }
-  const pvpctl::Message m = pvpctl::parse_message(r);
+  const pvpd::report::Message m = pvpd::report::parse_message(r);
   std::cout << "#" << r.seq << "  " << (m.ts.empty() ? "-" : m.ts) << "  "
-            << pvpctl::one_line(m.sender.empty() ? "-" : m.sender, 40) << "  "
-            << pvpctl::one_line(m.type.empty() ? "?" : m.type, 40) << "  " << pvpctl::summarize(m)
-            << "\n";
+            << pvpd::report::one_line(m.sender.empty() ? "-" : m.sender, 40) << "  "
+            << pvpd::report::one_line(m.type.empty() ? "?" : m.type, 40) << "  "
+            << pvpd::report::summarize(m) << "\n";
 }
 
 int cmd_replay(const Args &a) {
@@ -414,13 +414,13 @@ int cmd_export(const Args &a) {
     }
     return kExitOk;
   }
-  pvpctl::ReportInput in;
+  pvpd::report::ReportInput in;
   in.session = scan.session;
   in.journal_path = j.path.string();
   in.ended = j.ended;
   in.chain_status = "hash chain verified: " + std::to_string(scan.record_count) +
                     " records, last hash " + short_hash(scan.last_hash) + "\xe2\x80\xa6";
-  std::cout << pvpctl::markdown_report(in, scan.records);
+  std::cout << pvpd::report::markdown_report(in, scan.records);
   return kExitOk;
 }
 

@@ -139,7 +139,15 @@ test('the approver rejects with a reason; the tool never runs and the agent is t
      async () => {
   await withDaemon({ name: 'web-reject' }, async (d) => {
     const { driver, approver } = await driverAndApprover(d);
-    await sendPrompt(driver, 'reject-me please');
+    // Collaborative drafting: the approver sees the driver's draft live.
+    await driver.click('#prompt');
+    await driver.keyboard.type('reject-me please');
+    await waitFor('the live draft', async () =>
+      (await approver.$eval('#drafts', (n) => n.textContent)).includes(
+          'Dana is drafting → Demo Agent: reject-me please'));
+    await driver.keyboard.press('Control+Enter');
+    await waitFor('the draft to go', async () =>
+      (await approver.$eval('#drafts', (n) => n.textContent)) === '');
     await openGateCard(approver);
     assert.match(await approver.$eval('.gate:not(.closed)', (n) => n.textContent),
                  /shell echo web-e2e-must-not-run/);
@@ -164,6 +172,23 @@ test('the approver rejects with a reason; the tool never runs and the agent is t
     assert.ok(!(await driver.$('li.tool-result')), 'no tool result: the tool never ran');
     assert.ok(!(await driver.$('li.tool-output')));
     await screenshot(driver, 'gate-rejected-driver');
+
+    // Interrupt from the approver's keyboard (`i`, `2` = stop, message): the banner shows until
+    // the agent acknowledges.
+    await approver.click('#stream');
+    await approver.keyboard.press('i');
+    await approver.keyboard.press('2');
+    await approver.waitForSelector('#vote-dialog[open]');
+    await approver.fill('#vote-text', 'hold on');
+    await approver.keyboard.press('Enter');
+    for (const page of [driver, approver]) {
+      await waitFor('the interrupt', async () =>
+        (await streamText(page)).includes('INTERRUPT (stop) from Arno → Demo Agent: hold on'));
+      await waitFor('the acknowledgement', async () =>
+        (await streamText(page)).includes('Demo Agent acknowledged the interrupt: stopped'));
+      await waitFor('the banner to go', () =>
+        page.$eval('#interrupt-banner', (n) => n.classList.contains('hidden')));
+    }
   });
 });
 
