@@ -29,7 +29,9 @@ Core::Core(CoreOptions options)
       pool_(std::make_unique<asio::thread_pool>(options_.blocking_threads)),
       bus_(connections_),
       router_(connections_, bus_, protocol_options(options_)),
-      ticker_(io_) {}
+      ticker_(io_) {
+  queries_.publish_auth(options_.protocol.auth);
+}
 
 Core::~Core() {
   close_journal();
@@ -43,6 +45,7 @@ void Core::set_options(const CoreOptions &options) {
   inbound_limit_.store(options.inbound_queue_limit);
   max_message_bytes_.store(options.max_message_bytes);
   router_.set_options(protocol_options(options_));
+  queries_.publish_auth(options_.protocol.auth);
 }
 
 void Core::start_ticker() {
@@ -82,11 +85,13 @@ Result<std::vector<std::string>> Core::open_journal(const journal::JournalOption
   std::vector<std::string> report = router_.restore(store->recover());
   journal_ = std::move(store);
   router_.set_journal(journal_.get());
+  queries_.set_journal(journal_.get());
   return report;
 }
 
 void Core::close_journal() {
   if (journal_) {
+    queries_.set_journal(nullptr);  // waits for plugin threads reading it
     journal_->stop();
     router_.set_journal(nullptr);
     journal_.reset();
@@ -320,6 +325,7 @@ void Core::refresh_snapshots() {
   metric("pvpd_pending_deliveries", "gauge", "Deliveries waiting for a journal commit.",
          router_.pending_deliveries());
   metrics += plugin_metrics_text(plugins);
+  publish_session_briefs();
   std::lock_guard<std::mutex> lock(snapshot_mu_);
   status_snapshot_ = std::move(status);
   metrics_snapshot_ = std::move(metrics);
@@ -334,6 +340,62 @@ std::string Core::daemon_status_json() const {
 std::string Core::metrics_text() const {
   std::lock_guard<std::mutex> lock(snapshot_mu_);
   return metrics_snapshot_;
+}
+
+void Core::publish_session_briefs() {
+  std::vector<SessionBrief> briefs;
+  briefs.reserve(router_.sessions().size());
+  for (const auto &[id, s] : router_.sessions()) {
+    SessionBrief b;
+    b.id = id;
+    b.name = s->name;
+    b.creator = s->creator;
+    b.created_at_ms = s->created_at_ms;
+    b.ended = s->ended;
+    b.participants = s->participants.size();
+    b.connected = static_cast<size_t>(
+        std::count_if(s->participants.begin(), s->participants.end(),
+                      [](const session::Participant &p) { return p.connected(); }));
+    b.last_seq = s->seq;
+    b.open_gates = s->gates.size();
+    briefs.push_back(std::move(b));
+  }
+  queries_.publish_sessions(std::move(briefs));
+}
+
+namespace {
+pvpd_status fill(Result<std::string> r, std::string *out) {
+  if (!r) {
+    return r.status().code();
+  }
+  *out = std::move(r).value();
+  return PVPD_OK;
+}
+}  // namespace
+
+pvpd_status Core::journal_head(std::string_view session, std::string *out) const {
+  return fill(queries_.journal_head(session), out);
+}
+
+pvpd_status Core::session_find(std::string_view name, std::string *out) const {
+  return fill(queries_.session_find(name), out);
+}
+
+pvpd_status Core::admin_sessions_json(std::string_view token, std::string *out) const {
+  return fill(queries_.sessions_json(token), out);
+}
+
+pvpd_status Core::admin_transcript(std::string_view token, std::string_view session,
+                                   uint64_t from_seq, uint32_t format, std::string *out) const {
+  return fill(queries_.transcript(token, session, from_seq, format), out);
+}
+
+pvpd_status Core::session_set_workdir(std::string_view session, std::string_view path) {
+  Status st = router_.set_working_directory(std::string(session), std::string(path));
+  if (st) {
+    publish_session_briefs();
+  }
+  return st.code();
 }
 
 std::string Core::credentials_dir() const {

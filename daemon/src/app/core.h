@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "app/operator_queries.h"
 #include "app/plugin_metrics.h"
 #include "bus/bus.h"
 #include "bus/connection_table.h"
@@ -109,6 +110,13 @@ class Core final : public plugin_host::CoreServices {
   std::chrono::milliseconds stall_threshold() const override;
   std::string daemon_status_json() const override;
   std::string metrics_text() const override;
+  pvpd_status journal_head(std::string_view session, std::string *out) const override;
+  pvpd_status session_find(std::string_view name, std::string *out) const override;
+  pvpd_status admin_sessions_json(std::string_view token, std::string *out) const override;
+  pvpd_status admin_transcript(std::string_view token, std::string_view session,
+                               uint64_t from_seq, uint32_t format,
+                               std::string *out) const override;
+  pvpd_status session_set_workdir(std::string_view session, std::string_view path) override;
   // Rebuilds the status and metrics snapshots (core thread; the ticker calls it).
   void refresh_snapshots();
   // Where the snapshots get the plugin instances' status_json (core thread, twice a second).
@@ -121,6 +129,8 @@ class Core final : public plugin_host::CoreServices {
   void resume_paused_if_drained();
   void arm_ticker();
   void close_on_core(pvpd_conn_id conn);
+  // Hands the operator queries a fresh copy of every session's summary (core thread).
+  void publish_session_briefs();
 
   CoreOptions options_;
   std::atomic<size_t> inbound_limit_;
@@ -143,6 +153,7 @@ class Core final : public plugin_host::CoreServices {
   std::string status_snapshot_;
   std::string metrics_snapshot_;
   PluginStatusSource plugin_status_source_;
+  OperatorQueries queries_;
 };
 
 }  // namespace pvpd::app

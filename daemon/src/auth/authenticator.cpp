@@ -79,4 +79,17 @@ std::optional<Identity> Authenticator::authenticate(const JoinRequest &req,
   return std::nullopt;
 }
 
+std::optional<TokenGrant> find_grant(const AuthOptions &options, std::string_view token) {
+  if (token.empty()) {
+    return std::nullopt;
+  }
+  const std::string digest = sha256_hex(token);
+  for (const auto &grant : options.tokens) {
+    if (digest_equal(grant.sha256_hex, digest)) {
+      return grant;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace pvpd::auth

@@ -68,4 +68,8 @@ class Authenticator {
 
 std::string sha256_hex(std::string_view data);
 
+// The grant `token` proves under `options` (token mode), compared in constant time; nullopt for
+// an unknown token. THREAD: any (pure).
+std::optional<TokenGrant> find_grant(const AuthOptions &options, std::string_view token);
+
 }  // namespace pvpd::auth

@@ -75,6 +75,13 @@ class JournalStore {
   // dir/archive/ (archive = true) or deleted. Returns how many were handled.
   Result<size_t> apply_retention(std::chrono::seconds max_age_of_ended, bool archive);
 
+  // The committed chain head of `session` (any thread). nullopt: no records, or not running.
+  struct Head {
+    uint64_t seq = 0;
+    std::string hash;
+  };
+  std::optional<Head> head(const std::string &session) const;
+
   // The journal file of `session` (whether or not it exists).
   std::filesystem::path path_for(const std::string &session) const;
   const JournalOptions &options() const { return opts_; }

@@ -56,6 +56,27 @@ class CoreServices {
   // Snapshots for /health and /metrics (ABI 1.1). Any thread; never block on the core.
   virtual std::string daemon_status_json() const = 0;
   virtual std::string metrics_text() const = 0;
+
+  // ABI 1.2. Any thread unless stated; a core without them answers UNSUPPORTED.
+  // Each returns PVPD_OK and fills `out`, or an error code (see plugin_abi.h).
+  virtual pvpd_status journal_head(std::string_view /*session*/, std::string * /*out*/) const {
+    return PVPD_E_UNSUPPORTED;
+  }
+  virtual pvpd_status session_find(std::string_view /*name*/, std::string * /*out*/) const {
+    return PVPD_E_UNSUPPORTED;
+  }
+  virtual pvpd_status admin_sessions_json(std::string_view /*token*/, std::string * /*out*/) const {
+    return PVPD_E_UNSUPPORTED;
+  }
+  virtual pvpd_status admin_transcript(std::string_view /*token*/, std::string_view /*session*/,
+                                       uint64_t /*from_seq*/, uint32_t /*format*/,
+                                       std::string * /*out*/) const {
+    return PVPD_E_UNSUPPORTED;
+  }
+  // Core thread.
+  virtual pvpd_status session_set_workdir(std::string_view /*session*/, std::string_view /*path*/) {
+    return PVPD_E_UNSUPPORTED;
+  }
 };
 
 }  // namespace pvpd::plugin_host

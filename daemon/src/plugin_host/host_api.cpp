@@ -237,6 +237,83 @@ pvpd_status api_metrics_text(pvpd_host_ctx *ctx, pvpd_buf **out) noexcept {
   return guarded(ctx, [&](PluginInstance &i) { return copy_out(i.core().metrics_text(), out); });
 }
 
+// ---- 1.2 ----
+
+bool on_core_thread(PluginInstance &i) {
+  return i.core().core_context().get_executor().running_in_this_thread();
+}
+
+pvpd_status string_out(pvpd_status st, const std::string &text, pvpd_buf **out) {
+  return st == PVPD_OK ? copy_out(text, out) : st;
+}
+
+pvpd_str api_instance_id(pvpd_host_ctx *ctx) noexcept {
+  PluginInstance *inst = instance_of(ctx);
+  if (inst == nullptr) {
+    return pvpd_str{nullptr, 0};
+  }
+  return pvpd_str{inst->id().c_str(), inst->id().size()};
+}
+
+pvpd_status api_journal_head(pvpd_host_ctx *ctx, pvpd_str session, pvpd_buf **out) noexcept {
+  if (out == nullptr) {
+    return PVPD_E_INVAL;
+  }
+  return guarded(ctx, [&](PluginInstance &i) {
+    std::string text;
+    return string_out(i.core().journal_head(view_of(session), &text), text, out);
+  });
+}
+
+pvpd_status api_session_find(pvpd_host_ctx *ctx, pvpd_str name, pvpd_buf **out) noexcept {
+  if (out == nullptr) {
+    return PVPD_E_INVAL;
+  }
+  return guarded(ctx, [&](PluginInstance &i) {
+    std::string text;
+    return string_out(i.core().session_find(view_of(name), &text), text, out);
+  });
+}
+
+// The operator queries read journal files: refused on the core thread, which must not block.
+pvpd_status api_admin_sessions_json(pvpd_host_ctx *ctx, pvpd_str token, pvpd_buf **out) noexcept {
+  if (out == nullptr) {
+    return PVPD_E_INVAL;
+  }
+  return guarded(ctx, [&](PluginInstance &i) {
+    if (on_core_thread(i)) {
+      return PVPD_E_STATE;
+    }
+    std::string text;
+    return string_out(i.core().admin_sessions_json(view_of(token), &text), text, out);
+  });
+}
+
+pvpd_status api_admin_transcript(pvpd_host_ctx *ctx, pvpd_str token, pvpd_str session,
+                                 uint64_t from_seq, uint32_t format, pvpd_buf **out) noexcept {
+  if (out == nullptr) {
+    return PVPD_E_INVAL;
+  }
+  return guarded(ctx, [&](PluginInstance &i) {
+    if (on_core_thread(i)) {
+      return PVPD_E_STATE;
+    }
+    std::string text;
+    return string_out(
+        i.core().admin_transcript(view_of(token), view_of(session), from_seq, format, &text), text,
+        out);
+  });
+}
+
+pvpd_status api_session_set_workdir(pvpd_host_ctx *ctx, pvpd_str session, pvpd_str path) noexcept {
+  return guarded(ctx, [&](PluginInstance &i) {
+    if (!on_core_thread(i)) {
+      return PVPD_E_STATE;
+    }
+    return i.core().session_set_workdir(view_of(session), view_of(path));
+  });
+}
+
 const pvpd_host_api_v1 kTable = {
     sizeof(pvpd_host_api_v1),
     PVPD_ABI_MAJOR,
@@ -264,6 +341,13 @@ const pvpd_host_api_v1 kTable = {
     // 1.1
     &api_daemon_status_json,
     &api_metrics_text,
+    // 1.2
+    &api_instance_id,
+    &api_journal_head,
+    &api_session_find,
+    &api_admin_sessions_json,
+    &api_admin_transcript,
+    &api_session_set_workdir,
 };
 
 }  // namespace

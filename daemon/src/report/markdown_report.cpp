@@ -1,11 +1,11 @@
-#include "markdown_report.h"
+#include "report/markdown_report.h"
 
 #include <map>
 #include <sstream>
 
-#include "session_summary.h"
+#include "report/session_summary.h"
 
-namespace pvpctl {
+namespace pvpd::report {
 namespace {
 
 struct Decision {
@@ -288,4 +288,4 @@ std::string markdown_report(const ReportInput &in,
   return out.str();
 }
 
-}  // namespace pvpctl
+}  // namespace pvpd::report

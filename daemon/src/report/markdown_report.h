@@ -11,7 +11,7 @@
 
 #include "journal/record_format.h"
 
-namespace pvpctl {
+namespace pvpd::report {
 
 struct ReportInput {
   std::string session;
@@ -23,4 +23,4 @@ struct ReportInput {
 std::string markdown_report(const ReportInput &in,
                             const std::vector<pvpd::journal::Record> &records);
 
-}  // namespace pvpctl
+}  // namespace pvpd::report

@@ -1,9 +1,9 @@
-#include "session_summary.h"
+#include "report/session_summary.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-namespace pvpctl {
+namespace pvpd::report {
 
 const rapidjson::Value *Message::payload() const {
   if (!parsed) {
@@ -148,4 +148,4 @@ SessionStats stats_of(const std::vector<pvpd::journal::Record> &records) {
   return s;
 }
 
-}  // namespace pvpctl
+}  // namespace pvpd::report

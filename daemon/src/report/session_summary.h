@@ -17,7 +17,7 @@
 
 #include "journal/record_format.h"
 
-namespace pvpctl {
+namespace pvpd::report {
 
 struct Message {
   uint64_t seq = 0;
@@ -49,4 +49,4 @@ struct SessionStats {
 };
 SessionStats stats_of(const std::vector<pvpd::journal::Record> &records);
 
-}  // namespace pvpctl
+}  // namespace pvpd::report

@@ -99,6 +99,10 @@ class Router {
   const RouterCounters &counters() const { return counters_; }
   size_t session_count() const { return sessions_.size(); }
   const Session *find_session(const std::string &id) const;
+  const std::map<std::string, std::unique_ptr<Session>> &sessions() const { return sessions_; }
+  // The working directory announced to joiners (session:working_directory). NOENT: unknown
+  // session; INVAL: not an absolute path.
+  Status set_working_directory(const std::string &session, const std::string &path);
 
  private:
   struct Inbound;  // a frame being handled: envelope, connection, session, participant

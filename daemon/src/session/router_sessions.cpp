@@ -36,6 +36,7 @@ Session &Router::create_session(const std::string &id, const std::string &name,
   s->id = id;
   s->name = name;
   s->creator = creator;
+  s->created_at_ms = now();
   s->last_ping_round_ms = now();  // the first ping round is one interval after creation
   if (config != nullptr) {
     s->config.merge(*config);
@@ -56,6 +57,18 @@ Session &Router::create_session(const std::string &id, const std::string &name,
   Session &ref = *s;
   sessions_[id] = std::move(s);
   return ref;
+}
+
+Status Router::set_working_directory(const std::string &session, const std::string &path) {
+  auto it = sessions_.find(session);
+  if (it == sessions_.end() || it->second->ended) {
+    return Status(PVPD_E_NOENT, "no live session \"" + session + "\"");
+  }
+  if (path.empty() || path.front() != '/') {
+    return Status(PVPD_E_INVAL, "the working directory must be an absolute path");
+  }
+  it->second->working_directory = path;
+  return Status();
 }
 
 void Router::handle_create(Inbound &in) {

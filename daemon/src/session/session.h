@@ -91,6 +91,7 @@ struct Session {
   SessionConfig config;
   std::string working_directory;
   std::string creator;
+  uint64_t created_at_ms = 0;             // router clock at creation (or restore)
   std::vector<Participant> participants;  // join order
   std::vector<HistoryEntry> history;
   std::unordered_set<std::string> known_ids;  // ids of history frames (causal_refs checks)
