@@ -169,6 +169,17 @@ Result<std::vector<Record>> JournalStore::read(const std::string &session,
   return std::move(scan.records);
 }
 
+std::optional<JournalStore::Head> JournalStore::head(const std::string &session) const {
+  if (!writer_) {
+    return std::nullopt;
+  }
+  auto h = writer_->head(session);
+  if (!h) {
+    return std::nullopt;
+  }
+  return Head{h->seq, h->hash};
+}
+
 Result<size_t> JournalStore::apply_retention(std::chrono::seconds max_age_of_ended, bool archive) {
   const std::filesystem::path dir(opts_.dir);
   const std::filesystem::path archive_dir = dir / "archive";
