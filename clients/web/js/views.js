@@ -162,7 +162,11 @@ export class SessionView {
   renderGates() {
     const st = this.state;
     const box = this.$('gates');
-    const shown = [...st.gates.values()].filter((g) => g.requested || g.status === 'proposed');
+    // Gated proposals only: a late joiner never gets the request of a resolved gate, so a
+    // proposal with votes or approvers counts as gated too; automatic executions are not shown.
+    const shown = [...st.gates.values()].filter(
+        (g) => g.requested || g.status === 'proposed' || g.status === 'rejected' ||
+               g.approvals.length > 0 || (g.approvedBy && g.approvedBy.length > 0));
     // Newest last; closed gates stay (dimmed) so the decision is visible, at most 20 of them.
     const closed = shown.filter((g) => g.status !== 'open' && g.status !== 'proposed');
     const keep = new Set([...shown.filter((g) => !closed.includes(g)), ...closed.slice(-20)]);
