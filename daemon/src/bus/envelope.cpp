@@ -168,6 +168,13 @@ bool parse_envelope(std::string_view json, size_t max_bytes, Envelope *out, Enve
   if (!doc.IsObject()) {
     return fail(error, "INVALID_MESSAGE", "a message must be a JSON object");
   }
+  for (auto [field, slot] : {std::pair{"id", &error->related_to}, {"session", &error->session}}) {
+    auto it = doc.FindMember(field);
+    if (it != doc.MemberEnd() && it->value.IsString() && it->value.GetStringLength() > 0 &&
+        it->value.GetStringLength() <= kMaxIdLength) {
+      slot->assign(it->value.GetString(), it->value.GetStringLength());
+    }
+  }
   auto type_it = doc.FindMember("type");
   if (type_it == doc.MemberEnd() || !type_it->value.IsString()) {
     return fail(error, "INVALID_MESSAGE", "missing string field 'type'");

@@ -34,6 +34,10 @@ inline constexpr size_t kMaxTypeLength = 64;
 struct EnvelopeError {
   std::string code;
   std::string message;
+  // The refused frame's `id` and `session` when it was a JSON object carrying them as valid
+  // strings, so the error can name what it refuses (`related_to`).
+  std::string related_to;
+  std::string session;
 };
 
 class Envelope {

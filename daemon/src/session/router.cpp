@@ -61,7 +61,7 @@ void Router::on_inbound(pvpd_conn_id conn_id, std::string_view json) {
   bus::EnvelopeError error;
   if (!bus::parse_envelope(json, options_.max_message_bytes, &in.env, &error)) {
     ++counters_.rejected;
-    send_error(conn_id, error.code, error.message, {}, {});
+    send_error(conn_id, error.code, error.message, error.related_to, error.session);
     return;
   }
   in.type = std::string(in.env.type());

@@ -36,6 +36,19 @@ TEST(EnvelopeTest, MissingPayloadBecomesEmptyObject) {
   EXPECT_NE(std::string(env.encode().view()).find(R"("payload":{})"), std::string::npos);
 }
 
+TEST(EnvelopeTest, ErrorsKeepTheIdAndSessionOfAnObject) {
+  EnvelopeError err;
+  EXPECT_FALSE(parses(R"({"id":"a1","session":"s","type":"BAD TYPE"})", &err));
+  EXPECT_EQ(err.related_to, "a1");
+  EXPECT_EQ(err.session, "s");
+  EnvelopeError long_id;
+  EXPECT_FALSE(parses("{\"id\":\"" + std::string(5000, 'x') + "\",\"type\":\"a\"}", &long_id));
+  EXPECT_TRUE(long_id.related_to.empty());
+  EnvelopeError not_object;
+  EXPECT_FALSE(parses(R"(["id","a1"])", &not_object));
+  EXPECT_TRUE(not_object.related_to.empty());
+}
+
 struct BadCase {
   const char *json;
   const char *expected_fragment;

@@ -39,6 +39,25 @@ TEST_F(RouterMiscTest, ObserversAreReadOnly) {
   EXPECT_EQ(first(obs_).str("code"), "UNAUTHORIZED");
 }
 
+TEST_F(RouterMiscTest, EnvelopeErrorsNameTheRefusedFrame) {
+  // Parsed as an object with an id: the error relates to it, and carries its session.
+  h_.send(nav_, R"({"v":2,"id":"m-1","session":"s1","type":"prompt.submit","payload":{}})");
+  Frame e = first(nav_);
+  EXPECT_EQ(e.type(), "error");
+  EXPECT_EQ(e.str("code"), "INVALID_MESSAGE");
+  EXPECT_EQ(e.str("related_to"), "m-1");
+  EXPECT_STREQ(e.doc["session"].GetString(), "s1");
+  h_.send(nav_, R"({"id":"m-2","session":"s1","type":"prompt.submit","payload":[]})");
+  EXPECT_EQ(first(nav_).str("related_to"), "m-2");
+  // No usable id: no related_to (an id that is not a string is not echoed back).
+  h_.send(nav_, R"({"id":7,"session":"s1","type":"x"})");
+  Frame f = first(nav_);
+  EXPECT_EQ(f.str("code"), "INVALID_MESSAGE");
+  EXPECT_FALSE(f.payload().HasMember("related_to"));
+  h_.send(nav_, "{not json");
+  EXPECT_FALSE(first(nav_).payload().HasMember("related_to"));
+}
+
 TEST_F(RouterMiscTest, SessionEndNeedsAuthorityAndReallyEnds) {
   h_.send(nav_,
           H::frame("session.end", "s1", "nav", R"({"reason":"r","final_state":"completed"})"));
