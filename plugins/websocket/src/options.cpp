@@ -120,6 +120,34 @@ bool parse_listen(std::string_view text, ListenAddress *out) {
   return true;
 }
 
+bool parse_http_url(std::string_view url, std::string *host, int *port) {
+  static constexpr std::string_view kScheme = "http://";
+  if (url.substr(0, kScheme.size()) != kScheme) {
+    return false;
+  }
+  std::string_view rest = url.substr(kScheme.size());
+  if (!rest.empty() && rest.back() == '/') {
+    rest.remove_suffix(1);
+  }
+  if (rest.empty() || rest.find_first_of("/?#@ ") != std::string_view::npos) {
+    return false;
+  }
+  ListenAddress a;
+  if (rest.back() == ']' || rest.find(':') == std::string_view::npos) {
+    if (!parse_listen(std::string(rest) + ":80", &a)) {
+      return false;
+    }
+  } else if (!parse_listen(rest, &a) || a.port == 0) {
+    return false;
+  }
+  if (a.host.empty()) {
+    return false;
+  }
+  *host = a.host;
+  *port = a.port;
+  return true;
+}
+
 std::vector<SettingsError> parse_settings(std::string_view config_json, Settings *out) {
   std::vector<SettingsError> errors;
   rapidjson::Document doc;
@@ -198,6 +226,27 @@ std::vector<SettingsError> parse_settings(std::string_view config_json, Settings
     }
   }
   r.boolean(member(doc, "http"), "/http", &s.http);
+  if (const rapidjson::Value *web = member(doc, "web")) {
+    r.boolean(member(*web, "enabled"), "/web/enabled", &s.web_enabled);
+    r.string(member(*web, "path"), "/web/path", &s.web_path);
+    r.string(member(*web, "root"), "/web/root", &s.web_root);
+  }
+  if (s.web_path.empty() || s.web_path.front() != '/' ||
+      s.web_path.find_first_of("?#\\ ") != std::string::npos ||
+      s.web_path.find("/./") != std::string::npos || s.web_path.find("/../") != std::string::npos) {
+    r.fail("/web/path", "web.path is a URL path starting with '/', got '" + s.web_path + "'");
+  } else if (s.web_path.back() != '/') {
+    s.web_path += '/';
+  }
+  if (const rapidjson::Value *bridge = member(doc, "bridge")) {
+    r.boolean(member(*bridge, "enabled"), "/bridge/enabled", &s.bridge_enabled);
+    r.string(member(*bridge, "url"), "/bridge/url", &s.bridge_url);
+    r.boolean(member(*bridge, "public"), "/bridge/public", &s.bridge_public);
+    r.count(member(*bridge, "max_body"), "/bridge/max_body", &s.bridge_max_body);
+  }
+  if (!parse_http_url(s.bridge_url, &s.bridge_host, &s.bridge_port)) {
+    r.fail("/bridge/url", "bridge.url is http://host:port, got '" + s.bridge_url + "'");
+  }
   if (errors.empty()) {
     *out = std::move(s);
   }

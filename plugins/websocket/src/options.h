@@ -41,6 +41,17 @@ struct Settings {
   uint32_t max_bad_frames = 5;
   std::vector<std::string> cors_origins;
   bool http = true;
+  // Static web app (the dashboard, clients/web) served under web_path.
+  bool web_enabled = true;
+  std::string web_path = "/";  // URL prefix; always starts and ends with '/'
+  std::string web_root;        // "" = the files embedded in the plugin at build time
+  // /bridge/* reverse proxy to the git bridge's HTTP API.
+  bool bridge_enabled = true;
+  std::string bridge_host = "127.0.0.1";
+  int bridge_port = 9847;
+  std::string bridge_url = "http://127.0.0.1:9847";
+  bool bridge_public = false;
+  std::size_t bridge_max_body = 1024 * 1024;
 
   bool tls() const { return !tls_cert.empty(); }
   bool rate_limited() const { return rate_burst > 0 && rate_per_second > 0; }
@@ -58,6 +69,9 @@ std::vector<SettingsError> parse_settings(std::string_view config_json, Settings
 
 // "host:port", "[v6]:port" or ":port"; false when malformed.
 bool parse_listen(std::string_view text, ListenAddress *out);
+
+// "http://host:port" or "http://host" (port 80), optionally with a trailing '/'; false otherwise.
+bool parse_http_url(std::string_view url, std::string *host, int *port);
 
 // The option table (documented by `pvpd --describe-plugin websocket`).
 inline constexpr pvpd_option_desc kOptions[] = {
@@ -110,7 +124,24 @@ inline constexpr pvpd_option_desc kOptions[] = {
     pvpd::option(PVPD_OPT_STRING_LIST, "cors_origins", "[]",
                  "Origins that get CORS headers on HTTP responses (empty = no CORS headers)."),
     pvpd::option(PVPD_OPT_BOOL, "http", "true",
-                 "Serve /health and /metrics on the WebSocket port."),
+                 "Serve plain HTTP (health, metrics, admin API, web app, bridge proxy) on the "
+                 "WebSocket port; false = every plain HTTP request gets 404."),
+    pvpd::option(PVPD_OPT_BOOL, "web.enabled", "true",
+                 "Serve the web dashboard (static files) on the WebSocket port."),
+    pvpd::option_string("web.path", "\"/\"",
+                        "URL prefix the web dashboard is served under (\"/\" = the root)."),
+    pvpd::option_string("web.root", nullptr,
+                        "Directory to serve the dashboard from; empty = the files embedded in the "
+                        "plugin at build time (clients/web)."),
+    pvpd::option(PVPD_OPT_BOOL, "bridge.enabled", "true",
+                 "Proxy /bridge/* to the git bridge's HTTP API (502 while it is down)."),
+    pvpd::option_string("bridge.url", "\"http://127.0.0.1:9847\"",
+                        "Base URL of the git bridge HTTP API (http://host:port, no path)."),
+    pvpd::option(PVPD_OPT_BOOL, "bridge.public", "false",
+                 "Let /bridge/* through without the admin bearer token."),
+    pvpd::option(PVPD_OPT_SIZE, "bridge.max_body", "\"1MiB\"",
+                 "Largest request or response body the bridge proxy forwards.", PVPD_OPT_RANGE,
+                 nullptr, 0, 64LL * 1024 * 1024),
 };
 
 }  // namespace pvpd::websocket

@@ -51,5 +51,6 @@ class WebSocketPlugin final : public pvpd::Plugin {
 }  // namespace pvpd::websocket
 
 PVPD_PLUGIN(pvpd::websocket::WebSocketPlugin, "websocket", "0.1.0",
-            "WebSocket transport (libwebsockets): PVP clients, /health and /metrics", "MIT",
-            PVPD_KIND_TRANSPORT, pvpd::websocket::kOptions)
+            "WebSocket transport (libwebsockets): PVP clients, /health, /metrics, admin API, web "
+            "dashboard, /bridge proxy",
+            "MIT", PVPD_KIND_TRANSPORT, pvpd::websocket::kOptions)

@@ -137,26 +137,18 @@ const char *ws_reason_for(int32_t reason) {
   }
 }
 
-const char *method_name(int m) {
-  switch (m) {
-    case LWSHUMETH_GET: return "GET";
-    case LWSHUMETH_POST: return "POST";
-    case LWSHUMETH_OPTIONS: return "OPTIONS";
-    case LWSHUMETH_PUT: return "PUT";
-    case LWSHUMETH_PATCH: return "PATCH";
-    case LWSHUMETH_DELETE: return "DELETE";
-    case LWSHUMETH_HEAD: return "HEAD";
-    default: return "OTHER";
-  }
-}
-
 }  // namespace
 
 WsServer::WsServer(pvpd::Host host, Settings settings)
     : host_(host),
       settings_(std::move(settings)),
-      routes_(settings_.cors_origins, HttpRoutes::Providers{[this] { return health_json(); },
-                                                            [this] { return metrics_text(); }}) {}
+      http_(
+          host, settings_, metrics_, [this] { return health_json(); },
+          [this] { return metrics_text(); },
+          [this] {
+            std::lock_guard<std::mutex> lock(mu_);
+            wake_locked();
+          }) {}
 
 WsServer::~WsServer() {
   stop();
@@ -270,6 +262,7 @@ void WsServer::stop() {
     wake_locked();
   }
   thread_.join();
+  http_.stop();
 }
 
 pvpd_status WsServer::deliver(const pvpd_conn_id *conns, std::size_t n, const pvpd_msg_view &msg) {
@@ -359,7 +352,8 @@ std::string WsServer::host_text(pvpd_status (*pvpd_host_api_v1::*slot)(pvpd_host
 
 std::string WsServer::health_json() {
   std::string daemon = host_text(&pvpd_host_api_v1::daemon_status_json);
-  return "{\"status\":\"ok\",\"bridge_proxy\":false,\"plugin\":" + status_json() +
+  return std::string("{\"status\":\"ok\",\"bridge_proxy\":") +
+         (settings_.bridge_enabled ? "true" : "false") + ",\"plugin\":" + status_json() +
          (daemon.empty() ? "" : ",\"daemon\":" + daemon) + "}";
 }
 
@@ -442,8 +436,14 @@ int WsServer::lws_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
   }
   auto *s = static_cast<Session *>(user);
   try {
+    if (HttpFrontend::handles(reason)) {
+      return self->http_.callback(wsi, reason, user, in, len);
+    }
     switch (reason) {
       case LWS_CALLBACK_EVENT_WAIT_CANCELLED: return self->on_wait_cancelled();
+      // Mutual TLS: lws 4.1 accepts the client certificate when this returns 0, whatever
+      // OpenSSL found (the default handler returns 0), so pass on OpenSSL's verdict (`len`).
+      case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION: return len != 0 ? 0 : 1;
       case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: return self->shutdown_started_ ? -1 : 0;
       case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return self->on_confirm_upgrade(wsi);
       case LWS_CALLBACK_ESTABLISHED: return self->on_established(wsi, s);
@@ -452,7 +452,6 @@ int WsServer::lws_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
       case LWS_CALLBACK_SERVER_WRITEABLE:
         return s != nullptr && s->conn != nullptr ? self->on_writeable(wsi, *s->conn) : 0;
       case LWS_CALLBACK_CLOSED: self->on_closed(s); return 0;
-      case LWS_CALLBACK_HTTP: return self->on_http(wsi, static_cast<const char *>(in));
       default: break;
     }
   } catch (const std::exception &e) {
@@ -499,6 +498,7 @@ int WsServer::on_wait_cancelled() {
     }
     lws_callback_on_writable(c->wsi);
   }
+  http_.on_wake();
   if (stopping && !shutdown_started_) {
     begin_shutdown();
   }
@@ -765,57 +765,6 @@ void WsServer::on_closed(Session *s) {
   if (shutdown_started_ && ws_count_ == 0) {
     exit_loop_ = true;
   }
-}
-
-int WsServer::on_http(struct lws *wsi, const char *uri) {
-  Metrics::bump(metrics_.http_requests);
-  char *uri_ptr = nullptr;
-  int uri_len = 0;
-  int method = lws_http_get_uri_and_method(wsi, &uri_ptr, &uri_len);
-  std::string path = uri_ptr != nullptr && uri_len > 0
-                         ? std::string(uri_ptr, static_cast<std::size_t>(uri_len))
-                         : std::string(uri != nullptr ? uri : "/");
-  std::string origin = header(wsi, WSI_TOKEN_ORIGIN);
-  HttpResponse resp;
-  if (settings_.http) {
-    resp = routes_.handle(HttpRequest{method_name(method), path, origin});
-  } else {
-    resp.body = "{\"error\":\"Not found\"}";
-  }
-  const bool head = method == LWSHUMETH_HEAD;
-  std::vector<unsigned char> buf(LWS_PRE + 2048 + (head ? 0 : resp.body.size()));
-  unsigned char *start = buf.data() + LWS_PRE;
-  unsigned char *p = start;
-  unsigned char *end = start + 2048;
-  if (lws_add_http_common_headers(wsi, resp.status,
-                                  resp.content_type.empty() ? nullptr : resp.content_type.c_str(),
-                                  resp.body.size(), &p, end) != 0) {
-    return -1;
-  }
-  for (const auto &[name, value] : resp.headers) {
-    std::string n = name + ":";
-    if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char *>(n.c_str()),
-                                    reinterpret_cast<const unsigned char *>(value.data()),
-                                    static_cast<int>(value.size()), &p, end) != 0) {
-      return -1;
-    }
-  }
-  if (lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
-    return -1;
-  }
-  if (!head && !resp.body.empty()) {
-    unsigned char *body = buf.data() + LWS_PRE;
-    std::memcpy(body, resp.body.data(), resp.body.size());
-    if (lws_write(wsi, body, resp.body.size(), LWS_WRITE_HTTP_FINAL) <
-        static_cast<int>(resp.body.size())) {
-      return -1;
-    }
-  }
-  // Requests that may carry a body are answered and closed rather than parsed further.
-  if (method != LWSHUMETH_GET && method != LWSHUMETH_HEAD && method != LWSHUMETH_OPTIONS) {
-    return -1;
-  }
-  return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
 }
 
 void WsServer::begin_shutdown() {

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "connection.h"
-#include "http_routes.h"
+#include "http_frontend.h"
 #include "metrics.h"
 #include "options.h"
 
@@ -73,7 +73,6 @@ class WsServer {
   void on_message(Connection &c, std::string message);
   int on_writeable(struct lws *wsi, Connection &c);
   void on_closed(Session *s);
-  int on_http(struct lws *wsi, const char *uri);
   void begin_shutdown();
   void sweep();
   void send_error_and_close(Connection &c, const std::string &code, const std::string &message,
@@ -97,7 +96,7 @@ class WsServer {
   pvpd::Host host_;
   const Settings settings_;
   Metrics metrics_;
-  HttpRoutes routes_;
+  HttpFrontend http_;  // plain HTTP requests (lws thread) and their workers
 
   // Set up in start() before the thread exists, then only used on the lws thread.
   std::array<char, 64> dynamic_protocol_name_{};

@@ -198,23 +198,25 @@ TEST(WebsocketFrames, ErrorFrameIsAPvpEnvelope) {
 }
 
 TEST(WebsocketHttpRoutes, RoutesAndCors) {
-  HttpRoutes routes({"http://ok.example"}, {[] { return std::string("{\"status\":\"ok\"}"); },
-                                            [] { return std::string("m 1\n"); }});
-  HttpResponse h = routes.handle({"GET", "/health", ""});
+  HttpRoutes::Providers providers;
+  providers.health_json = [] { return std::string("{\"status\":\"ok\"}"); };
+  providers.metrics_text = [] { return std::string("m 1\n"); };
+  HttpRoutes routes({"http://ok.example"}, providers);
+  HttpResponse h = routes.handle({"GET", "/health", ""}).response;
   EXPECT_EQ(h.status, 200u);
   EXPECT_EQ(h.body, "{\"status\":\"ok\"}");
   EXPECT_TRUE(h.headers.empty());
-  HttpResponse m = routes.handle({"GET", "/metrics", ""});
+  HttpResponse m = routes.handle({"GET", "/metrics", ""}).response;
   EXPECT_EQ(m.status, 200u);
   EXPECT_EQ(m.content_type.rfind("text/plain", 0), 0u);
-  HttpResponse nf = routes.handle({"POST", "/health", ""});
+  HttpResponse nf = routes.handle({"POST", "/health", ""}).response;
   EXPECT_EQ(nf.status, 404u);
   EXPECT_EQ(nf.body, "{\"error\":\"Not found\"}");
-  HttpResponse pre = routes.handle({"OPTIONS", "/anything", "http://ok.example"});
+  HttpResponse pre = routes.handle({"OPTIONS", "/anything", "http://ok.example"}).response;
   EXPECT_EQ(pre.status, 204u);
   ASSERT_FALSE(pre.headers.empty());
   EXPECT_EQ(pre.headers[0].second, "http://ok.example");
-  EXPECT_TRUE(routes.handle({"GET", "/health", "http://other.example"}).headers.empty());
+  EXPECT_TRUE(routes.handle({"GET", "/health", "http://other.example"}).response.headers.empty());
 }
 
 TEST(WebsocketMetrics, PrometheusText) {

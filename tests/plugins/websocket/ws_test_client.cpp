@@ -252,7 +252,10 @@ int WsLoop::Impl::callback(struct lws *wsi, enum lws_callback_reasons reason, vo
   return 0;
 }
 
-WsLoop::WsLoop() : impl_(std::make_unique<Impl>()) {
+WsLoop::WsLoop() : WsLoop(std::string(), std::string()) {}
+
+WsLoop::WsLoop(const std::string &client_cert, const std::string &client_key)
+    : impl_(std::make_unique<Impl>()) {
   std::call_once(g_log_once, [] {
     lws_set_log_level(
         std::getenv("PVPD_WS_TEST_LWS_LOG") != nullptr ? LLL_ERR | LLL_WARN | LLL_NOTICE : 0,
@@ -278,6 +281,9 @@ WsLoop::WsLoop() : impl_(std::make_unique<Impl>()) {
   info.user = &m;
   info.timeout_secs = 5;
   info.connect_timeout_secs = 5;
+  // lws 4.1 keeps the client certificate per vhost: a loop presents it on every wss connection.
+  info.client_ssl_cert_filepath = client_cert.empty() ? nullptr : client_cert.c_str();
+  info.client_ssl_private_key_filepath = client_key.empty() ? nullptr : client_key.c_str();
   m.context = lws_create_context(&info);
   if (m.context == nullptr) {
     return;
@@ -317,7 +323,8 @@ WsLoop::~WsLoop() {
 }
 
 WsClient::WsClient(ClientOptions options, WsLoop *loop)
-    : own_loop_(loop == nullptr ? std::make_unique<WsLoop>() : nullptr),
+    : own_loop_(loop == nullptr ? std::make_unique<WsLoop>(options.client_cert, options.client_key)
+                                : nullptr),
       loop_(loop == nullptr ? own_loop_.get() : loop),
       state_(std::make_shared<State>()) {
   state_->options = std::move(options);
@@ -516,7 +523,7 @@ std::string WsClient::close_reason() const {
 
 HttpResult http_request(int port, const std::string &method, const std::string &target,
                         const std::vector<std::pair<std::string, std::string>> &headers,
-                        Millis timeout, const std::string &host) {
+                        Millis timeout, const std::string &host, const std::string &body) {
   HttpResult r;
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -534,7 +541,10 @@ HttpResult http_request(int port, const std::string &method, const std::string &
   for (const auto &[n, v] : headers) {
     req += n + ": " + v + "\r\n";
   }
-  req += "Connection: close\r\n\r\n";
+  if (!body.empty()) {
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  req += "Connection: close\r\n\r\n" + body;
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
     ::close(fd);
     return r;

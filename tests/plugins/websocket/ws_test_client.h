@@ -38,8 +38,8 @@ struct ClientOptions {
   std::vector<std::string> subprotocols;  // offered in this order (names from the list above)
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. {"authorization", "Bearer x"}
   bool tls = false;         // self-signed server certificates are accepted
-  std::string client_cert;  // PEM files for mutual TLS (optional)
-  std::string client_key;
+  std::string client_cert;  // PEM files for mutual TLS (optional; used by the client's own loop,
+  std::string client_key;   // not by a shared WsLoop, which has its own)
 };
 
 struct Message {
@@ -50,6 +50,8 @@ struct Message {
 class WsLoop {
  public:
   WsLoop();
+  // A loop whose TLS connections present this client certificate (PEM files; mutual TLS).
+  WsLoop(const std::string &client_cert, const std::string &client_key);
   ~WsLoop();
   WsLoop(const WsLoop &) = delete;
   WsLoop &operator=(const WsLoop &) = delete;
@@ -113,9 +115,11 @@ struct HttpResult {
   std::string body;
 };
 
-// Sends one request with "Connection: close" and reads the response until EOF or timeout.
+// Sends one request with "Connection: close" (and `body` with its Content-Length when not
+// empty) and reads the response until EOF or timeout.
 HttpResult http_request(int port, const std::string &method, const std::string &target,
                         const std::vector<std::pair<std::string, std::string>> &headers = {},
-                        Millis timeout = 5s, const std::string &host = "127.0.0.1");
+                        Millis timeout = 5s, const std::string &host = "127.0.0.1",
+                        const std::string &body = "");
 
 }  // namespace pvpd::testing::ws
