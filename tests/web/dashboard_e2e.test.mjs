@@ -200,13 +200,13 @@ test('after a daemon restart the page reconnects and resumes without duplicates'
     await sendPrompt(page, 'greet before the restart');
     await waitFor('the first answer', async () =>
       (await streamText(page)).includes('Hello from the scripted agent'));
-    const seqBefore = await page.evaluate(() => window.pvpApp.conn.cursor);
-    assert.ok(seqBefore > 0);
-
     const port = d.port;
     await d.stop();
     await waitFor('the reconnecting state', () =>
       page.$eval('#conn', (n) => n.dataset.state === 'reconnecting'));
+    // Read once the daemon is gone: nothing can move the cursor any more.
+    const seqBefore = await page.evaluate(() => window.pvpApp.conn.cursor);
+    assert.ok(seqBefore > 0);
     assert.match(await streamText(page), /server shutting down/);
     await screenshot(page, 'reconnecting');
     await d.start(port);
