@@ -70,6 +70,29 @@ bool parse_body(const std::string &body, rapidjson::Document *d, std::string *er
   return true;
 }
 
+// A path that stays inside the work tree: relative, no `..` component, not in .git.
+bool relative_inside(std::string_view path) {
+  if (path.empty() || path.front() == '/' || path.find('\0') != std::string_view::npos) {
+    return false;
+  }
+  std::size_t start = 0;
+  bool first = true;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    std::string_view part = path.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (part == ".." || (first && part == ".git")) {
+      return false;
+    }
+    first = false;
+    if (slash == std::string_view::npos) {
+      break;
+    }
+    start = slash + 1;
+  }
+  return true;
+}
+
 std::string str(const rapidjson::Value &obj, const char *key) {
   if (!obj.IsObject()) {
     return std::string();
@@ -210,6 +233,9 @@ ApiResponse BridgeApi::get(const std::string &path, const Params &p) const {
   }
   if (path == "/trailers") {
     std::optional<SessionDecisions> s = p.session ? tracker_->snapshot(*p.session) : std::nullopt;
+    if (s) {
+      s->journal = journal_head(s->id);
+    }
     rapidjson::StringBuffer buf;
     JsonWriter w(buf);
     w.StartObject();
@@ -244,6 +270,7 @@ ApiResponse BridgeApi::post(const std::string &path, const Params &p,
     if (!s) {
       return json(404, error_json("No session"));
     }
+    s->journal = journal_head(s->id);
     r.body = add_trailers(body, build_trailers(*s));
     return r;
   }
@@ -311,10 +338,26 @@ ApiResponse BridgeApi::post(const std::string &path, const Params &p,
     if (message.find_first_not_of(" \t\r\n") == std::string::npos) {
       return json(200, wrapped(false, "Missing message"));
     }
+    // Optional `paths`: commit only these (workspace-relative; nothing outside the repository
+    // and nothing in .git can be named).
+    std::vector<std::string> only;
+    if (auto it = d.FindMember("paths"); it != d.MemberEnd()) {
+      if (!it->value.IsArray()) {
+        return json(200, wrapped(false, "paths must be a list of relative paths"));
+      }
+      for (const auto &v : it->value.GetArray()) {
+        std::string rel = v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : "";
+        if (!relative_inside(rel)) {
+          return json(200, wrapped(false, "invalid path: " + rel));
+        }
+        only.push_back(rel);
+      }
+    }
     if (!s || s->repository.empty()) {
       return json(200, wrapped(false, "No session repository"));
     }
-    RepoResult c = commit_all(s->repository, add_trailers(message, build_trailers(*s)));
+    s->journal = journal_head(s->id);
+    RepoResult c = commit_all(s->repository, add_trailers(message, build_trailers(*s)), only);
     if (!c.ok) {
       return json(200, wrapped(false, c.error));
     }
@@ -386,6 +429,7 @@ std::string BridgeApi::commit_created(const std::optional<std::string> &session_
                                       std::string *note_error) const {
   std::optional<std::string> session = session_in;
   std::optional<SessionDecisions> s = session ? tracker_->snapshot(*session) : std::nullopt;
+  std::optional<JournalAnchor> anchor;
   // A commit that names its session in a PVP-Session trailer belongs to that session, even when
   // its repository is shared by several sessions.
   if (s && !s->repository.empty() && sha.size() == 40) {
@@ -394,11 +438,19 @@ std::string BridgeApi::commit_created(const std::optional<std::string> &session_
         if (k == "PVP-Session" && v != s->id && tracker_->snapshot(v)) {
           session = v;
         }
+        if (k == "PVP-Journal") {
+          // The note repeats the anchor the message carries (written at prepare time), not the
+          // head as it is now, which may have moved on.
+          anchor = parse_journal_anchor(v);
+        }
       }
     }
   }
   std::string ts = timestamp.empty() ? now_iso8601() : timestamp;
   std::optional<SessionDecisions> before = tracker_->commit_created(session, sha, ts);
+  if (before) {
+    before->journal = anchor ? anchor : journal_head(before->id);
+  }
   if (before && !before->repository.empty() && sha.size() == 40) {
     RepoResult r =
         write_note(before->repository, config_.notes_ref, sha, note_json(*before, sha, ts));
@@ -412,6 +464,10 @@ std::string BridgeApi::commit_created(const std::optional<std::string> &session_
     config_.on_commit(*before, sha);
   }
   return std::string();
+}
+
+std::optional<JournalAnchor> BridgeApi::journal_head(const std::string &session) const {
+  return config_.journal_head ? config_.journal_head(session) : std::nullopt;
 }
 
 std::string BridgeApi::commit_context(const std::optional<std::string> &session) const {

@@ -42,6 +42,9 @@ struct ApiConfig {
   // Called (on the request's thread) after a commit was recorded for a known session, with the
   // state the commit was made from.
   std::function<void(const SessionDecisions &, const std::string &sha)> on_commit;
+  // The session journal's committed chain head (host journal_head; any thread, never blocks).
+  // Unset or nullopt: commits get no PVP-Journal trailer and a null journal_hash.
+  std::function<std::optional<JournalAnchor>(const std::string &session)> journal_head;
 };
 
 class BridgeApi {
@@ -65,6 +68,7 @@ class BridgeApi {
   std::string status_json() const;
   std::string commits_json(std::size_t limit) const;
   std::string sessions_json() const;
+  std::optional<JournalAnchor> journal_head(const std::string &session) const;
   // Records a commit, writes its note; "" on success, else the reference's error text.
   std::string commit_created(const std::optional<std::string> &session, const std::string &sha,
                              const std::string &timestamp, std::string *note_error) const;

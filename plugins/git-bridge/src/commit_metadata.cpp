@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 #include "json_out.h"
 
@@ -116,7 +117,31 @@ Trailers build_trailers(const SessionDecisions &s) {
   if (auto by = decision_by(s); !by.empty()) {
     t.emplace_back("Decision-By", join(by));
   }
+  if (s.journal) {
+    t.emplace_back("PVP-Journal", std::to_string(s.journal->seq) + ":" + s.journal->hash);
+  }
   return t;
+}
+
+std::optional<JournalAnchor> parse_journal_anchor(std::string_view value) {
+  std::size_t colon = value.find(':');
+  if (colon == 0 || colon == std::string_view::npos || value.size() - colon - 1 != 64) {
+    return std::nullopt;
+  }
+  JournalAnchor a;
+  for (char c : value.substr(0, colon)) {
+    if (c < '0' || c > '9' || a.seq > (UINT64_MAX - 9) / 10) {
+      return std::nullopt;
+    }
+    a.seq = a.seq * 10 + static_cast<uint64_t>(c - '0');
+  }
+  for (char c : value.substr(colon + 1)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return std::nullopt;
+    }
+  }
+  a.hash = std::string(value.substr(colon + 1));
+  return a;
 }
 
 std::string add_trailers(std::string_view message, const Trailers &trailers) {
@@ -319,9 +344,20 @@ std::string note_json(const SessionDecisions &s, std::string_view sha, std::stri
   put_key(w, "cost");
   w.Double(s.tokens.cost);
   w.EndObject();
-  // The journal's chain hash is not reachable through the plugin ABI (see the docs' limits).
+  // The anchor in the tamper-evident journal: null when the journal is off or the host is older
+  // than ABI 1.2.
   put_key(w, "journal_hash");
-  w.Null();
+  if (s.journal) {
+    put(w, s.journal->hash);
+  } else {
+    w.Null();
+  }
+  put_key(w, "journal_seq");
+  if (s.journal) {
+    w.Uint64(s.journal->seq);
+  } else {
+    w.Null();
+  }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }

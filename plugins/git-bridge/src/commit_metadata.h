@@ -6,6 +6,7 @@
 // OWNERSHIP: everything is returned by value.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,9 +20,10 @@ using Trailers = std::vector<std::pair<std::string, std::string>>;
 
 // The trailer keys the bridge writes, in order. Only PVP-Session is always present.
 inline constexpr const char *kTrailerKeys[] = {"PVP-Session", "PVP-Messages", "PVP-Approvers",
-                                               "PVP-Tools", "Decision-By"};
+                                               "PVP-Tools",   "Decision-By",  "PVP-Journal"};
 
-// The trailers for a commit made from `s` (the state since the last commit).
+// The trailers for a commit made from `s` (the state since the last commit); PVP-Journal
+// ("<seq>:<hash>") when `s.journal` is set.
 Trailers build_trailers(const SessionDecisions &s);
 
 // `message` with `trailers` appended as a git trailer block: existing PVP trailers are replaced
@@ -34,6 +36,9 @@ Trailers parse_trailers(std::string_view message);
 
 // The JSON note for commit `sha` made from `s`.
 std::string note_json(const SessionDecisions &s, std::string_view sha, std::string_view timestamp);
+
+// "<seq>:<64 hex>" (the PVP-Journal value) back to an anchor; nullopt when malformed.
+std::optional<JournalAnchor> parse_journal_anchor(std::string_view value);
 
 // "human:alice,ai:claude": who decided, from prompts, approvals and executed tools.
 std::vector<std::string> decision_by(const SessionDecisions &s);

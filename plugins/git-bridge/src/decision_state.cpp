@@ -202,6 +202,13 @@ std::vector<RepoEvent> DecisionTracker::observe(std::string_view envelope_json) 
     return events;  // our own commit / merge announcements are not decisions
   }
   std::lock_guard<std::mutex> lock(mu_);
+  // Streaming frames change no decision: they must not make the bridge rewrite its state file
+  // (decision_store.h) for every chunk.
+  const bool stream = type.ends_with(".chunk") || type == "tool.output" ||
+                      type.rfind("heartbeat.", 0) == 0 || type.rfind("presence.", 0) == 0;
+  if (!stream || sessions_.find(session) == sessions_.end()) {
+    ++version_;
+  }
   ++messages_processed_;
   SessionDecisions &s = session_locked(session, &events);
   current_ = session;
@@ -473,6 +480,7 @@ SessionLookup DecisionTracker::resolve(std::string_view session, std::string_vie
 void DecisionTracker::set_repository(const std::string &session, const std::string &path) {
   std::string c = canonical(path);
   std::lock_guard<std::mutex> lock(mu_);
+  ++version_;
   session_locked(session, nullptr).repository = c.empty() ? path : c;
 }
 
@@ -515,6 +523,7 @@ std::optional<SessionDecisions> DecisionTracker::commit_created(
     const std::optional<std::string> &session, const std::string &sha,
     const std::string &timestamp) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++version_;
   std::string id = session.value_or(current_);
   CommitRecord rec;
   rec.sha = sha;
@@ -542,6 +551,7 @@ std::optional<SessionDecisions> DecisionTracker::commit_created(
 void DecisionTracker::session_started(const std::string &session,
                                       std::vector<Participant> participants) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++version_;
   SessionDecisions &s = session_locked(session, nullptr);
   for (Participant &p : participants) {
     if (s.participant(p.id) == nullptr) {
@@ -553,6 +563,7 @@ void DecisionTracker::session_started(const std::string &session,
 
 void DecisionTracker::session_ended(const std::optional<std::string> &session) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++version_;
   std::string id = session.value_or(current_);
   auto it = sessions_.find(id);
   if (it != sessions_.end()) {
@@ -566,10 +577,42 @@ void DecisionTracker::session_ended(const std::optional<std::string> &session) {
 
 void DecisionTracker::reset(const std::optional<std::string> &session) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++version_;
   auto it = sessions_.find(session.value_or(current_));
   if (it != sessions_.end()) {
     reset_per_commit(&it->second);
   }
+}
+
+TrackerState DecisionTracker::export_state(uint64_t *version) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  *version = version_;
+  TrackerState st;
+  st.sessions = sessions_;
+  st.commits = commits_;
+  st.current = current_;
+  st.messages_processed = messages_processed_;
+  st.commits_tracked = commits_tracked_;
+  st.merge_proposals = merge_proposals_;
+  return st;
+}
+
+void DecisionTracker::import_state(TrackerState state) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_ = std::move(state.sessions);
+  commits_ = std::move(state.commits);
+  if (commits_.size() > max_commits_) {
+    commits_.resize(max_commits_);
+  }
+  current_ = std::move(state.current);
+  messages_processed_ = state.messages_processed;
+  commits_tracked_ = state.commits_tracked;
+  merge_proposals_ = std::move(state.merge_proposals);
+}
+
+uint64_t DecisionTracker::version() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return version_;
 }
 
 BridgeStatus DecisionTracker::status() const {

@@ -85,6 +85,13 @@ struct TokenUsage {
   double cost = 0;
 };
 
+// The session journal's chain head a commit is anchored to (ABI 1.2 journal_head): the hash of
+// the record with sequence number `seq`.
+struct JournalAnchor {
+  uint64_t seq = 0;
+  std::string hash;  // 64 lowercase hex digits
+};
+
 struct SessionDecisions {
   std::string id;
   std::string name;
@@ -107,6 +114,8 @@ struct SessionDecisions {
   std::string started_at;
   std::string last_activity_at;
   bool ended = false;
+  // Filled by the API from the host when a commit is made (not part of the tracked state).
+  std::optional<JournalAnchor> journal;
 
   const Participant *participant(std::string_view pid) const;
   // Distinct approvers of every approved gate since the last commit, in first-approval order.
@@ -149,6 +158,17 @@ struct SessionLookup {
   std::string error;                   // non-empty: the named session/repository is unknown
 };
 
+// Everything the tracker knows, as a value: what decision_store.h writes to the instance state
+// directory so a restart (or kill -9) loses no decision since the last commit.
+struct TrackerState {
+  std::map<std::string, SessionDecisions> sessions;
+  std::vector<CommitRecord> commits;  // newest first
+  std::string current;
+  uint64_t messages_processed = 0;
+  uint64_t commits_tracked = 0;
+  std::map<std::string, std::pair<std::string, std::string>> merge_proposals;
+};
+
 class DecisionTracker {
  public:
   explicit DecisionTracker(std::size_t max_messages = 50, std::size_t max_commits = 100);
@@ -176,6 +196,12 @@ class DecisionTracker {
   BridgeStatus status() const;
   std::vector<CommitRecord> commits(std::size_t limit) const;
 
+  // Persistence: a copy of the state and the change counter it corresponds to; import replaces
+  // the state (at start, before any message is observed). version() grows with every change.
+  TrackerState export_state(uint64_t *version) const;
+  void import_state(TrackerState state);
+  uint64_t version() const;
+
  private:
   SessionDecisions &session_locked(const std::string &id, std::vector<RepoEvent> *events);
   static void reset_per_commit(SessionDecisions *s);
@@ -191,6 +217,7 @@ class DecisionTracker {
   uint64_t commits_tracked_ = 0;
   // merge.propose id -> {source, target}, per session (merge.execute names only the proposal).
   std::map<std::string, std::pair<std::string, std::string>> merge_proposals_;
+  uint64_t version_ = 0;
 };
 
 // `source` of the context.add frames the bridge publishes itself (ignored when observed).

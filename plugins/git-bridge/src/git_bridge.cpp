@@ -3,11 +3,13 @@
 
 #include <fnmatch.h>
 #include <git2.h>
+#include <rapidjson/document.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "commit_metadata.h"
+#include "decision_store.h"
 #include "json_out.h"
 #include "repo.h"
 
@@ -51,7 +53,48 @@ GitBridge::GitBridge(pvpd::Host host, Settings settings)
                       "commit");
     };
   }
+  if (host_.has(&pvpd_host_api_v1::journal_head)) {
+    api.journal_head = [this](const std::string &session) { return journal_head(session); };
+  }
   api_ = std::make_unique<BridgeApi>(&tracker_, std::move(api));
+  state_file_ = std::string(host_.state_dir()) + "/decisions.json";
+  load_state();
+}
+
+std::optional<JournalAnchor> GitBridge::journal_head(const std::string &session) const {
+  pvpd_buf *out = nullptr;
+  pvpd_status st = host_.api()->journal_head(host_.ctx(), pvpd::to_str(session), &out);
+  if (st != PVPD_OK || out == nullptr) {
+    return std::nullopt;
+  }
+  pvpd::BufRef buf(host_.api(), out);
+  rapidjson::Document d;
+  std::string_view v = buf.view();
+  d.Parse(v.data(), v.size());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("seq") || !d["seq"].IsUint64() ||
+      !d.HasMember("hash") || !d["hash"].IsString()) {
+    return std::nullopt;
+  }
+  // Through the same parser as a trailer read back, so a malformed head is never written.
+  return parse_journal_anchor(std::to_string(d["seq"].GetUint64()) + ":" + d["hash"].GetString());
+}
+
+void GitBridge::announce_workdir(const std::string &session, const std::string &path) {
+  if (!host_.has(&pvpd_host_api_v1::session_set_workdir)) {
+    return;  // a 1.1 host announces its own workspace
+  }
+  // THREAD: session_set_workdir belongs to the core thread; the worker only found the path.
+  host_.post([this, session, path](pvpd_status st) {
+    if (st != PVPD_OK) {
+      return;
+    }
+    pvpd_status r =
+        host_.api()->session_set_workdir(host_.ctx(), pvpd::to_str(session), pvpd::to_str(path));
+    if (r != PVPD_OK) {
+      host_.warn("session " + session + ": the core did not take workspace " + path + ": " +
+                 pvpd::status_name(r));
+    }
+  });
 }
 
 GitBridge::~GitBridge() {
@@ -146,32 +189,85 @@ void GitBridge::stop() {
 void GitBridge::on_message(const pvpd_msg_view &msg) {
   pvpd::BufRef env = pvpd::BufRef::retain(host_.api(), msg.envelope);
   std::vector<RepoEvent> events = tracker_.observe(env.view());
-  if (events.empty()) {
-    return;
-  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (RepoEvent &e : events) {
       queue_.push_back(std::move(e));
     }
+    // The worker writes the state file: a decision is on disk moments after it was observed.
+    save_wanted_ = true;
   }
   cv_.notify_one();
 }
 
 void GitBridge::worker_loop() {
   for (;;) {
-    RepoEvent event;
+    std::optional<RepoEvent> event;
+    bool stopping = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (stopping_) {
-        return;
+      // Changes that arrive through the API (commits, resets) do not notify: the timeout
+      // picks them up.
+      cv_.wait_for(lock, std::chrono::milliseconds(250),
+                   [&] { return stopping_ || !queue_.empty() || save_wanted_; });
+      stopping = stopping_;
+      save_wanted_ = false;
+      if (!stopping && !queue_.empty()) {
+        event = std::move(queue_.front());
+        queue_.pop_front();
       }
-      event = std::move(queue_.front());
-      queue_.pop_front();
     }
-    handle(event);
+    if (event) {
+      handle(*event);
+    }
+    save_state();
+    if (stopping) {
+      return;
+    }
   }
+}
+
+void GitBridge::load_state() {
+  std::string error;
+  std::optional<TrackerState> st = load_state_file(state_file_, &error);
+  if (!st) {
+    if (!error.empty()) {
+      // Kept aside, not overwritten: an operator may want to look at what was lost.
+      std::error_code ec;
+      std::filesystem::rename(state_file_, state_file_ + ".bad", ec);
+      host_.warn("decision state not restored: " + error + " (moved to .bad)");
+    }
+    return;
+  }
+  std::size_t pending = 0;
+  for (const auto &[id, sess] : st->sessions) {
+    if (!sess.ended) {
+      pending += sess.messages_since_last_commit > 0 ? 1 : 0;
+      // Re-adopt the workspace: hooks and pvp.bridgeurl carry this run's URL, and the core
+      // learns the working directory again.
+      RepoEvent e;
+      e.kind = RepoEvent::Kind::kSessionSeen;
+      e.session = id;
+      queue_.push_back(std::move(e));
+    }
+  }
+  host_.info("decision state restored: " + std::to_string(st->sessions.size()) + " session(s), " +
+             std::to_string(pending) + " with decisions since their last commit");
+  tracker_.import_state(std::move(*st));
+  saved_version_ = tracker_.version();
+}
+
+void GitBridge::save_state() {
+  uint64_t version = 0;
+  if (tracker_.version() == saved_version_) {
+    return;
+  }
+  TrackerState st = tracker_.export_state(&version);
+  if (std::string err = save_state_file(state_file_, st); !err.empty()) {
+    host_.warn("cannot save the decision state: " + err);
+    return;
+  }
+  saved_version_ = version;
 }
 
 void GitBridge::handle(const RepoEvent &event) {
@@ -194,7 +290,14 @@ void GitBridge::handle(const RepoEvent &event) {
           host_.warn("session " + event.session + ": hooks in " + repo + ": " + h.error);
         }
       }
+      // Where the agents' git_commit tool (and pvpctl git) find this bridge: the repository
+      // names it, so nothing has to be configured twice.
+      if (RepoResult c = set_repo_config(repo, "pvp.bridgeurl", bridge_url_); !c.ok) {
+        host_.warn("session " + event.session + ": cannot record the bridge URL in " + repo + ": " +
+                   c.error);
+      }
       tracker_.set_repository(event.session, repo);
+      announce_workdir(event.session, repo);
       host_.info("session " + event.session + " tracks repository " + repo);
       return;
     }

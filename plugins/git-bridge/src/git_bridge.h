@@ -17,6 +17,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -46,6 +47,15 @@ class GitBridge {
 
  private:
   void worker_loop();
+  // The decision state file (decision_store.h): loaded in the constructor, written by the
+  // worker after changes and once more when it stops.
+  void load_state();
+  void save_state();
+  // ABI 1.2 journal_head; nullopt when the host has none for the session.
+  std::optional<JournalAnchor> journal_head(const std::string &session) const;
+  // Tells the core (ABI 1.2 session_set_workdir, posted to the core thread) that `path` is the
+  // session's working directory, so joiners and agents get it as session:working_directory.
+  void announce_workdir(const std::string &session, const std::string &path);
   void handle(const RepoEvent &event);
   void publish_context(const std::string &session, const std::string &key,
                        const std::string &content_json, const char *tag);
@@ -62,7 +72,10 @@ class GitBridge {
   std::condition_variable cv_;
   std::deque<RepoEvent> queue_;
   bool stopping_ = false;
+  bool save_wanted_ = false;
   std::thread worker_;
+  std::string state_file_;
+  uint64_t saved_version_ = 0;  // worker only (and the constructor, before it starts)
   bool started_ = false;
 };
 

@@ -162,7 +162,97 @@ std::vector<std::pair<std::string, std::string>> hook_scripts(const HookConfig &
           {"pre-push", pre_push}};
 }
 
-RepoResult install_hooks(const std::string &repo_path, const HookConfig &config) {
+namespace {
+
+bool is_pvpd_hook(const std::filesystem::path &file) {
+  std::ifstream in(file);
+  std::string first, second;
+  std::getline(in, first);
+  std::getline(in, second);
+  return second.rfind(kHookMarker, 0) == 0;
+}
+
+std::optional<std::filesystem::path> hooks_dir(const std::string &repo_path, std::string *error) {
+  Repo repo = open_repo(repo_path, error);
+  if (!repo) {
+    return std::nullopt;
+  }
+  return std::filesystem::path(git_repository_path(repo.get())) / "hooks";
+}
+
+constexpr const char *kBackupSuffix = ".pre-pvpd";
+
+}  // namespace
+
+std::vector<std::string> foreign_hooks(const std::string &repo_path) {
+  std::vector<std::string> out;
+  std::string error;
+  auto dir = hooks_dir(repo_path, &error);
+  if (!dir) {
+    return out;
+  }
+  for (const auto &[name, script] : hook_scripts(HookConfig{})) {
+    std::filesystem::path file = *dir / name;
+    if (std::filesystem::exists(file) && !is_pvpd_hook(file)) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+RepoResult uninstall_hooks(const std::string &repo_path) {
+  RepoResult r;
+  auto dir = hooks_dir(repo_path, &r.error);
+  if (!dir) {
+    return r;
+  }
+  for (const auto &[name, script] : hook_scripts(HookConfig{})) {
+    std::filesystem::path file = *dir / name;
+    if (!std::filesystem::exists(file) || !is_pvpd_hook(file)) {
+      continue;
+    }
+    std::error_code ec;
+    std::filesystem::path backup = file;
+    backup += kBackupSuffix;
+    if (std::filesystem::exists(backup)) {
+      std::filesystem::rename(backup, file, ec);
+    } else {
+      std::filesystem::remove(file, ec);
+    }
+    if (ec) {
+      r.error = "cannot remove " + file.string() + ": " + ec.message();
+      return r;
+    }
+    r.value += (r.value.empty() ? "" : ",") + name;
+  }
+  r.ok = true;
+  return r;
+}
+
+std::optional<std::string> discover_repository(const std::string &path) {
+  git_buf buf = GIT_BUF_INIT;
+  if (git_repository_discover(&buf, path.c_str(), 0, nullptr) != 0) {
+    return std::nullopt;
+  }
+  std::string gitdir(buf.ptr, buf.size);
+  git_buf_dispose(&buf);
+  git_repository *raw = nullptr;
+  if (git_repository_open(&raw, gitdir.c_str()) != 0) {
+    return std::nullopt;
+  }
+  Repo repo(raw);
+  const char *wd = git_repository_workdir(raw);
+  if (wd == nullptr) {
+    return std::nullopt;
+  }
+  std::string out(wd);
+  if (out.size() > 1 && out.back() == '/') {
+    out.pop_back();
+  }
+  return out;
+}
+
+RepoResult install_hooks(const std::string &repo_path, const HookConfig &config, bool force) {
   RepoResult r;
   std::string error;
   Repo repo = open_repo(repo_path, &error);
@@ -175,14 +265,17 @@ RepoResult install_hooks(const std::string &repo_path, const HookConfig &config)
   std::filesystem::create_directories(dir, ec);
   for (const auto &[name, script] : hook_scripts(config)) {
     std::filesystem::path file = dir / name;
-    if (std::filesystem::exists(file)) {
-      std::ifstream in(file);
-      std::string first, second;
-      std::getline(in, first);
-      std::getline(in, second);
-      if (second.rfind(kHookMarker, 0) != 0) {
+    if (std::filesystem::exists(file) && !is_pvpd_hook(file)) {
+      if (!force) {
         r.error += (r.error.empty() ? "" : "; ") + std::string("kept existing hook ") + name;
         continue;
+      }
+      std::filesystem::path backup = file;
+      backup += kBackupSuffix;
+      std::filesystem::rename(file, backup, ec);
+      if (ec) {
+        r.error = "cannot move " + file.string() + " aside: " + ec.message();
+        return r;
       }
     }
     std::filesystem::path tmp = file;
@@ -360,7 +453,8 @@ std::string head_branch(const std::string &repo_path) {
   return target.rfind(prefix, 0) == 0 ? target.substr(prefix.size()) : target;
 }
 
-RepoResult commit_all(const std::string &repo_path, const std::string &message) {
+RepoResult commit_all(const std::string &repo_path, const std::string &message,
+                      const std::vector<std::string> &only) {
   RepoResult r;
   Repo repo = open_repo(repo_path, &r.error);
   if (!repo) {
@@ -376,9 +470,13 @@ RepoResult commit_all(const std::string &repo_path, const std::string &message) 
     return r;
   }
   Index idx(idx_raw);
-  char star[] = "*";
-  char *patterns[] = {star};
-  git_strarray paths = {patterns, 1};
+  // libgit2 pathspecs: "*" is every path; a directory names everything under it.
+  std::vector<std::string> specs = only.empty() ? std::vector<std::string>{"*"} : only;
+  std::vector<char *> patterns;
+  for (std::string &spec : specs) {
+    patterns.push_back(spec.data());
+  }
+  git_strarray paths = {patterns.data(), patterns.size()};
   if (git_index_add_all(idx_raw, &paths, GIT_INDEX_ADD_DEFAULT, nullptr, nullptr) != 0 ||
       git_index_update_all(idx_raw, &paths, nullptr, nullptr) != 0 ||
       git_index_write(idx_raw) != 0) {
@@ -425,6 +523,35 @@ RepoResult commit_all(const std::string &repo_path, const std::string &message) 
   }
   r.ok = true;
   r.value = oid_str(commit_oid);
+  return r;
+}
+
+RepoResult set_repo_config(const std::string &repo_path, const std::string &key,
+                           const std::string &value) {
+  RepoResult r;
+  Repo repo = open_repo(repo_path, &r.error);
+  if (!repo) {
+    return r;
+  }
+  git_config *cfg_raw = nullptr;
+  // The repository's local file only: never the user's global or system config.
+  git_config *local_raw = nullptr;
+  if (git_repository_config(&cfg_raw, repo.get()) != 0) {
+    r.error = last_error("config");
+    return r;
+  }
+  std::unique_ptr<git_config, Deleter<git_config, git_config_free>> cfg(cfg_raw);
+  if (git_config_open_level(&local_raw, cfg_raw, GIT_CONFIG_LEVEL_LOCAL) != 0) {
+    r.error = last_error("local config");
+    return r;
+  }
+  std::unique_ptr<git_config, Deleter<git_config, git_config_free>> local(local_raw);
+  if (git_config_set_string(local_raw, key.c_str(), value.c_str()) != 0) {
+    r.error = last_error("set config");
+    return r;
+  }
+  r.ok = true;
+  r.value = value;
   return r;
 }
 

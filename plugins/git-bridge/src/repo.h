@@ -38,7 +38,20 @@ std::vector<std::pair<std::string, std::string>> hook_scripts(const HookConfig &
 // Writes the hooks (prepare-commit-msg, commit-msg, post-commit, pre-push) into the repository's
 // hooks directory (mode 0755). A hook that exists and was not written by the bridge is left alone
 // and named in `error` (ok stays true for the others).
-RepoResult install_hooks(const std::string &repo_path, const HookConfig &config);
+// With `force`, a foreign hook is moved aside to `<name>.pre-pvpd` and replaced.
+RepoResult install_hooks(const std::string &repo_path, const HookConfig &config,
+                         bool force = false);
+
+// The hook files of the repository that exist and were not written by pvpd.
+std::vector<std::string> foreign_hooks(const std::string &repo_path);
+
+// Removes the hooks pvpd wrote (foreign ones stay); a `<name>.pre-pvpd` saved by a forced
+// install is put back. value = the names removed, comma-separated.
+RepoResult uninstall_hooks(const std::string &repo_path);
+
+// The repository that contains `path` (searching upwards, like git), as its work tree
+// directory; nullopt when there is none.
+std::optional<std::string> discover_repository(const std::string &path);
 
 // Adds (or replaces) the note for commit `sha` under `notes_ref`.
 RepoResult write_note(const std::string &repo_path, const std::string &notes_ref,
@@ -52,7 +65,14 @@ std::optional<std::string> commit_message(const std::string &repo_path, const st
 // Stages every change in the working tree (new, modified and deleted files, .gitignore
 // respected) and commits it on HEAD with `message`. value = the new commit's sha. Fails with
 // "nothing to commit" when the tree equals HEAD's. For agents' commits (no hooks run).
-RepoResult commit_all(const std::string &repo_path, const std::string &message);
+// `only` non-empty: stage only these workspace-relative paths (files or directories; changes
+// elsewhere stay unstaged).
+RepoResult commit_all(const std::string &repo_path, const std::string &message,
+                      const std::vector<std::string> &only = {});
+
+// Sets `key` (e.g. "pvp.bridgeurl") in the repository's own config (.git/config).
+RepoResult set_repo_config(const std::string &repo_path, const std::string &key,
+                           const std::string &value);
 
 // Creates branch `name` at HEAD. value = the branch's commit. Fails on an unborn HEAD.
 RepoResult create_branch(const std::string &repo_path, const std::string &name);

@@ -9,6 +9,7 @@
 
 #include "commit_metadata.h"
 #include "decision_state.h"
+#include "decision_store.h"
 #include "git_test_util.h"
 #include "options.h"
 #include "repo.h"
@@ -305,6 +306,167 @@ TEST_F(LibGit2, ForkBranchesMergeFastForwardMergeCommitAndConflicts) {
   EXPECT_EQ(m.conflicts, std::vector<std::string>{"a.txt"});
   EXPECT_EQ(git(repo, {"rev-parse", "HEAD"}).out, before);
   EXPECT_FALSE(merge_branch(repo.string(), "pvp/fork/none", "").ok);
+}
+
+}  // namespace
+}  // namespace pvpd::git_bridge
+
+namespace pvpd::git_bridge {
+namespace {
+
+TEST(JournalAnchorTest, TrailerAndNoteCarryTheAnchorAndParseBack) {
+  DecisionTracker t;
+  scripted_session(&t, "ses-j");
+  auto s = t.snapshot("ses-j");
+  ASSERT_TRUE(s);
+  // Without an anchor (journal off, older host) there is no trailer and the note says null.
+  for (const auto &[k, v] : build_trailers(*s)) {
+    EXPECT_NE(k, "PVP-Journal");
+  }
+  rapidjson::Document none;
+  none.Parse(note_json(*s, std::string(40, 'b'), "t").c_str());
+  EXPECT_TRUE(none["journal_hash"].IsNull());
+  EXPECT_TRUE(none["journal_seq"].IsNull());
+
+  const std::string hash(64, 'e');
+  s->journal = JournalAnchor{42, hash};
+  Trailers tr = build_trailers(*s);
+  ASSERT_FALSE(tr.empty());
+  EXPECT_EQ(tr.back().first, "PVP-Journal");
+  EXPECT_EQ(tr.back().second, "42:" + hash);
+  rapidjson::Document n;
+  n.Parse(note_json(*s, std::string(40, 'b'), "t").c_str());
+  EXPECT_EQ(std::string(n["journal_hash"].GetString()), hash);
+  EXPECT_EQ(n["journal_seq"].GetUint64(), 42u);
+  // The message's trailer parses back to the same anchor (libgit2 trailer parser).
+  Trailers parsed = parse_trailers(add_trailers("feat: x\n", tr));
+  ASSERT_FALSE(parsed.empty());
+  auto anchor = parse_journal_anchor(parsed.back().second);
+  ASSERT_TRUE(anchor);
+  EXPECT_EQ(anchor->seq, 42u);
+  EXPECT_EQ(anchor->hash, hash);
+  // Re-adding replaces the old anchor instead of duplicating it (amend).
+  s->journal = JournalAnchor{43, hash};
+  std::string amended = add_trailers(add_trailers("feat: x\n", tr), build_trailers(*s));
+  EXPECT_EQ(amended.find("PVP-Journal: 42:"), std::string::npos) << amended;
+  EXPECT_NE(amended.find("PVP-Journal: 43:"), std::string::npos) << amended;
+}
+
+TEST(JournalAnchorTest, MalformedAnchorsAreRejected) {
+  const std::string h(64, 'a');
+  EXPECT_TRUE(parse_journal_anchor("1:" + h));
+  for (const std::string &bad :
+       {std::string(""), std::string(":") + h, "x:" + h, "1:" + h.substr(1), "1:" + h + "0",
+        "1:" + std::string(63, 'a') + "G", "1:" + std::string(63, 'a') + "A", "-1:" + h,
+        "99999999999999999999999:" + h, "1" + h, std::string("1:"), "1 :" + h}) {
+    EXPECT_FALSE(parse_journal_anchor(bad)) << bad;
+  }
+}
+
+TEST(DecisionStoreTest, StateRoundTripsThroughTheFile) {
+  DecisionTracker t;
+  scripted_session(&t, "ses-p");
+  t.set_repository("ses-p", "/tmp");
+  t.observe(frame("ses-q", "prompt.submit", "carol", "q1", R"({"content":"other \"quoted\""})"));
+  t.commit_created(std::string("ses-q"), std::string(40, 'c'), "2026-01-01T00:00:00.000Z");
+  uint64_t v1 = 0;
+  TrackerState st = t.export_state(&v1);
+  EXPECT_EQ(v1, t.version());
+  TempDir dir;
+  const std::string path = (dir.path() / "decisions.json").string();
+  ASSERT_EQ(save_state_file(path, st), "");
+  std::string error;
+  auto loaded = load_state_file(path, &error);
+  ASSERT_TRUE(loaded) << error;
+  DecisionTracker back;
+  back.import_state(std::move(*loaded));
+  auto a = t.snapshot("ses-p");
+  auto b = back.snapshot("ses-p");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(b->repository, a->repository);
+  EXPECT_EQ(b->participants.size(), 3u);
+  EXPECT_EQ(b->approvers(), std::vector<std::string>{"bob"});
+  ASSERT_EQ(b->gates.size(), 1u);
+  EXPECT_EQ(b->gates[0].digest, "d1g");
+  EXPECT_EQ(b->tool_runs[0].status, "succeeded");
+  EXPECT_EQ(b->prompts_count, 1u);
+  EXPECT_EQ(b->messages_since_last_commit, a->messages_since_last_commit);
+  // The restored state gives the same trailers and note as the original.
+  EXPECT_EQ(build_trailers(*b), build_trailers(*a));
+  EXPECT_EQ(note_json(*b, std::string(40, 'd'), "t"), note_json(*a, std::string(40, 'd'), "t"));
+  ASSERT_EQ(back.commits(10).size(), 1u);
+  EXPECT_EQ(back.commits(10)[0].session_id, "ses-q");
+  EXPECT_EQ(back.status().commits_tracked, 1u);
+  // A change moves the version on, so the bridge knows to save again.
+  t.observe(frame("ses-p", "prompt.submit", "alice", "p2", R"({"content":"more"})"));
+  EXPECT_GT(t.version(), v1);
+}
+
+TEST(DecisionStoreTest, MissingAndMalformedFiles) {
+  TempDir dir;
+  std::string error = "x";
+  EXPECT_FALSE(load_state_file((dir.path() / "none.json").string(), &error));
+  EXPECT_EQ(error, "") << "no file yet is not an error";
+  for (const std::string &bad : {std::string("{"), std::string("[]"), std::string("{}"),
+                                 std::string(R"({"pvpd_git_bridge_state":2})"),
+                                 std::string(R"({"pvpd_git_bridge_state":"1"})")}) {
+    EXPECT_FALSE(decode_state(bad, &error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
+  // Wrong member types are skipped, never trusted or crashed on.
+  auto st =
+      decode_state(R"({"pvpd_git_bridge_state":1,"sessions":[1,{"id":5},{"id":"s","gates":"x",)"
+                   R"("participants":[{"id":"a","roles":[1,"r"]}],"tokens":[]}],"commits":{}})",
+                   &error);
+  ASSERT_TRUE(st) << error;
+  ASSERT_EQ(st->sessions.size(), 1u);
+  EXPECT_EQ(st->sessions["s"].participants[0].roles, std::vector<std::string>{"r"});
+}
+
+TEST_F(LibGit2, ForcedInstallMovesForeignHooksAsideAndUninstallRestoresThem) {
+  TempDir dir;
+  auto repo = dir.path() / "repo";
+  ASSERT_TRUE(ensure_repository(repo.string(), true).ok);
+  dir.write("repo/.git/hooks/post-commit", "#!/bin/sh\necho mine\n");
+  EXPECT_EQ(foreign_hooks(repo.string()), std::vector<std::string>{"post-commit"});
+  HookConfig hc;
+  hc.bridge_url = "http://127.0.0.1:1";
+  ASSERT_TRUE(install_hooks(repo.string(), hc, true).ok);
+  EXPECT_TRUE(foreign_hooks(repo.string()).empty());
+  EXPECT_TRUE(std::filesystem::exists(repo / ".git/hooks/post-commit.pre-pvpd"));
+  // A subdirectory finds its repository, like git.
+  std::filesystem::create_directories(repo / "src/deep");
+  auto found = discover_repository((repo / "src/deep").string());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(std::filesystem::canonical(*found), std::filesystem::canonical(repo));
+  EXPECT_FALSE(discover_repository(dir.path().string()));
+
+  RepoResult u = uninstall_hooks(repo.string());
+  ASSERT_TRUE(u.ok) << u.error;
+  EXPECT_NE(u.value.find("prepare-commit-msg"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(repo / ".git/hooks/prepare-commit-msg"));
+  std::ifstream in(repo / ".git/hooks/post-commit");
+  std::string line;
+  std::getline(in, line);
+  std::getline(in, line);
+  EXPECT_EQ(line, "echo mine");
+  EXPECT_EQ(uninstall_hooks(repo.string()).value, "") << "nothing of ours is left";
+}
+
+TEST_F(LibGit2, CommitAllWithPathsStagesOnlyThose) {
+  TempDir dir;
+  auto repo = dir.path() / "repo";
+  ASSERT_TRUE(ensure_repository(repo.string(), true).ok);
+  dir.write("repo/a.txt", "a\n");
+  dir.write("repo/sub/b.txt", "b\n");
+  dir.write("repo/c.txt", "c\n");
+  RepoResult r = commit_all(repo.string(), "only a and sub\n", {"a.txt", "sub"});
+  ASSERT_TRUE(r.ok) << r.error;
+  auto files = git(repo, {"show", "--name-only", "--format=", "HEAD"});
+  EXPECT_EQ(files.out, "a.txt\nsub/b.txt\n");
+  EXPECT_EQ(git(repo, {"status", "--porcelain"}).out, "?? c.txt\n");
+  EXPECT_TRUE(set_repo_config(repo.string(), "pvp.bridgeurl", "http://127.0.0.1:5").ok);
+  EXPECT_EQ(git(repo, {"config", "--get", "pvp.bridgeurl"}).out, "http://127.0.0.1:5\n");
 }
 
 }  // namespace
