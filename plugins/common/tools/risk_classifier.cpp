@@ -2941,6 +2941,28 @@ Classification classify_path_tool(std::string_view tool, std::string_view input_
   return {"file_write", kMedium, verb + shown};
 }
 
+// A commit changes the repository's history but nothing outside the workspace: like a write.
+Classification classify_git_commit(std::string_view input_json) {
+  GitCommitArgs a;
+  std::string error;
+  if (!parse_git_commit_args(input_json, &a, &error)) {
+    return Classification{"file_write", kCritical,
+                          "malformed arguments for `git_commit`: " + error};
+  }
+  for (const std::string &p : a.paths) {
+    if (outside_path(p)) {
+      return {"file_write", kHigh,
+              "commits `" + clip(p) + "`, outside the workspace (run() refuses it)"};
+    }
+  }
+  if (a.paths.empty()) {
+    return {"file_write", kMedium, "commits every change in the workspace to git"};
+  }
+  return {"file_write", kMedium,
+          "commits " + std::to_string(a.paths.size()) + " path(s) to git, e.g. `" +
+              clip(a.paths.front()) + "`"};
+}
+
 }  // namespace
 
 Classification classify(std::string_view tool_name, std::string_view input_json) {
@@ -2951,6 +2973,9 @@ Classification classify(std::string_view tool_name, std::string_view input_json)
                                                     "file_delete", "list_dir",   "search"};
   if (in(tool_name, kPathTools)) {
     return classify_path_tool(tool_name, input_json);
+  }
+  if (tool_name == "git_commit") {
+    return classify_git_commit(input_json);
   }
   std::string name(tool_name.substr(0, 80));
   return Classification{

@@ -204,6 +204,18 @@ bool parse_file_delete_args(std::string_view json, FileDeleteArgs *out, std::str
   return a.finish({"path", "recursive"});
 }
 
+bool parse_git_commit_args(std::string_view json, GitCommitArgs *out, std::string *error) {
+  error->clear();
+  ArgObject a(json, error);
+  a.string("message", true, &out->message);
+  a.strings("paths", &out->paths);
+  if (a.ok() && out->message.find_first_not_of(" \t\r\n") == std::string::npos) {
+    *error = "`message` must not be empty";
+    return false;
+  }
+  return a.finish({"message", "paths"});
+}
+
 bool parse_list_dir_args(std::string_view json, ListDirArgs *out, std::string *error) {
   error->clear();
   ArgObject a(json, error);

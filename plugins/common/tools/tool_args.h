@@ -54,6 +54,11 @@ struct SearchArgs {
   uint64_t max_results = 0;  // 0 = the default (kDefaultSearchResults)
 };
 
+struct GitCommitArgs {
+  std::string message;
+  std::vector<std::string> paths;  // empty = every change in the workspace
+};
+
 inline constexpr uint64_t kDefaultSearchResults = 100;
 inline constexpr uint64_t kMaxSearchResults = 1000;
 
@@ -64,5 +69,6 @@ bool parse_file_edit_args(std::string_view json, FileEditArgs *out, std::string 
 bool parse_file_delete_args(std::string_view json, FileDeleteArgs *out, std::string *error);
 bool parse_list_dir_args(std::string_view json, ListDirArgs *out, std::string *error);
 bool parse_search_args(std::string_view json, SearchArgs *out, std::string *error);
+bool parse_git_commit_args(std::string_view json, GitCommitArgs *out, std::string *error);
 
 }  // namespace pvpd::tools

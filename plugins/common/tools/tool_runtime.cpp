@@ -10,6 +10,7 @@
 
 #include "tools/command_lexer.h"
 #include "tools/file_tools.h"
+#include "tools/git_commit_tool.h"
 #include "tools/path_confinement.h"
 #include "tools/process_runner.h"
 #include "tools/redactor.h"
@@ -241,6 +242,12 @@ ToolResult ToolRuntime::run(std::string_view tool_name, std::string_view input_j
         return fail("invalid arguments: " + error);
       }
       o = search(ctx, args);
+    } else if (tool_name == "git_commit") {
+      GitCommitArgs args;
+      if (!parse_git_commit_args(input_json, &args, &error)) {
+        return fail("invalid arguments: " + error);
+      }
+      o = git_commit(ctx, args);
     } else {
       return fail("unknown tool `" + std::string(tool_name.substr(0, 80)) + "`");
     }

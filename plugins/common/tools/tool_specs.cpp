@@ -88,12 +88,24 @@ std::vector<agent::ToolSpec> ToolRuntime::tool_specs() const {
        R"("glob":{"type":"string","description":"Only files matching this glob, e.g. \"*.cpp\" (file name) or \"src/**/*.{ts,tsx}\" (path)."},)"
        R"("max_results":{"type":"integer","minimum":1,"maximum":1000,"description":"Stop after this many matching lines. Default: 100."})"
        R"(},"required":["pattern"],"additionalProperties":false})"});
+  specs.push_back(
+      {"git_commit",
+       "Commit changes of the workspace to its git repository, with a commit message you "
+       "write (a short summary line, a blank line, then details if useful). Without `paths` "
+       "every change is committed (new, modified and deleted files; .gitignore is respected); "
+       "with `paths` only those files or directories. The commit is recorded with the "
+       "session's decisions (who asked, who approved, which tools ran) as git trailers. A human "
+       "may have to approve the call first.",
+       R"({"type":"object","properties":{)"
+       R"("message":{"type":"string","description":"The commit message."},)"
+       R"("paths":{"type":"array","items":{"type":"string"},"description":"Only commit these paths (relative to the workspace root). Default: every change."})"
+       R"(},"required":["message"],"additionalProperties":false})"});
   return specs;
 }
 
 bool ToolRuntime::has_tool(std::string_view name) const {
   return name == "shell" || name == "file_read" || name == "file_write" || name == "file_edit" ||
-         name == "file_delete" || name == "list_dir" || name == "search";
+         name == "file_delete" || name == "list_dir" || name == "search" || name == "git_commit";
 }
 
 }  // namespace pvpd::tools
