@@ -21,6 +21,9 @@
 #include <vector>
 
 #include "journal/recovery.h"
+#ifdef PVPCTL_HAVE_GIT
+#include "git_commands.h"
+#endif
 #include "live_commands.h"
 #include "report/markdown_report.h"
 #include "report/session_summary.h"
@@ -59,6 +62,12 @@ constexpr const char *kUsage =
     "  gates SESSION [--json]                    list the open gates\n"
     "  agent attach SESSION INSTANCE             ask an agent plugin instance to join (admin)\n"
     "  (also --role ROLE, --timeout SECONDS (default 10), --insecure for wss)\n"
+    "\n"
+    "git commands (the git bridge; 'pvpctl git --help'; 'git' must be the first argument):\n"
+    "  git install-hooks|uninstall-hooks [REPO]  the bridge's hooks in any repository\n"
+    "  git log [REPO] [--session ID] [--state-dir DIR]\n"
+    "                                            commits with their PVP trailers, note and\n"
+    "                                            journal anchor verdict\n"
     "\n"
     "The journal directory is <state_dir>/journal; -c reads daemon.state_dir from a pvpd config\n"
     "file (relative paths resolve against the file's directory).\n"
@@ -462,6 +471,11 @@ int cmd_verify(const Args &a) {
 }  // namespace
 
 int main(int argc, char **argv) {
+#ifdef PVPCTL_HAVE_GIT
+  if (argc >= 2 && std::string(argv[1]) == "git") {
+    return pvpctl::run_git(std::vector<std::string>(argv + 2, argv + argc));
+  }
+#endif
   try {
     const Args a = parse_args(argc, argv);
     if (a.command == "help") {

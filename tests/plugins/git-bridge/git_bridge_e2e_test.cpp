@@ -12,6 +12,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "git_test_util.h"
@@ -202,13 +203,14 @@ TEST(GitBridgeEndToEnd, GatedToolThenGitCommitCarriesTrailersAndNote) {
   std::string msg_file = (repo / ".git/pvpd-e2e-msg").string();
   std::ofstream(msg_file) << msg.out;
   auto trailers = git(repo, {"interpret-trailers", "--parse", msg_file});
-  EXPECT_EQ(trailers.out,
-            "PVP-Session: ses-e2e-1\n"
-            "PVP-Messages: prompt-1,tool-1,vote-1\n"
-            "PVP-Approvers: alice\n"
-            "PVP-Tools: file_write:1\n"
-            "Decision-By: human:alice,ai:claude\n")
-      << msg.out;
+  // PVP-Journal last: the session journal's chain head when the hook ran (seq:hash).
+  EXPECT_TRUE(std::regex_match(trailers.out, std::regex("PVP-Session: ses-e2e-1\n"
+                                                        "PVP-Messages: prompt-1,tool-1,vote-1\n"
+                                                        "PVP-Approvers: alice\n"
+                                                        "PVP-Tools: file_write:1\n"
+                                                        "Decision-By: human:alice,ai:claude\n"
+                                                        "PVP-Journal: [0-9]+:[0-9a-f]{64}\n")))
+      << trailers.out;
 
   auto note = git(repo, {"notes", "--ref=pvp", "show", sha});
   ASSERT_EQ(note.exit_code, 0) << note.err << d.process().log();
