@@ -209,7 +209,11 @@ int HttpFrontend::on_http(struct lws *wsi) {
                         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
   Txn &txn = *t;
   by_id_[t->id] = wsi;
-  txns_[wsi] = std::move(t);
+  std::unique_ptr<Txn> &slot = txns_[wsi];
+  if (slot) {
+    by_id_.erase(slot->id);  // lws started a new transaction: the old one's answer is void
+  }
+  slot = std::move(t);
   if (!settings_.http) {
     respond(wsi, txn, json_error(404, "Not found"));
   } else if (has_body && txn.close_after) {
@@ -278,7 +282,7 @@ void HttpFrontend::on_wake() {
       continue;  // the client went away meanwhile
     }
     auto it = txns_.find(w->second);
-    if (it == txns_.end()) {
+    if (it == txns_.end() || it->second->id != id) {
       continue;
     }
     respond(w->second, *it->second, std::move(resp));

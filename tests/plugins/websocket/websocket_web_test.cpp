@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -246,6 +248,18 @@ class TinyUpstream {
     std::lock_guard<std::mutex> lock(mu_);
     return seen_;
   }
+  // While held, a request is read and recorded but not answered until release().
+  void hold() {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = true;
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      held_ = false;
+    }
+    cv_.notify_all();
+  }
 
  private:
   void run() {
@@ -308,8 +322,9 @@ class TinyUpstream {
     std::string body =
         "{\"method\":\"" + s.method + "\",\"bytes\":" + std::to_string(s.body.size()) + "}";
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      std::unique_lock<std::mutex> lock(mu_);
       seen_.push_back(std::move(s));
+      cv_.wait_for(lock, 20s, [this] { return !held_; });
     }
     std::string resp =
         "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: " +
@@ -322,6 +337,8 @@ class TinyUpstream {
   std::atomic<bool> stop_{false};
   std::thread thread_;
   std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;  // guarded by mu_
   std::vector<Seen> seen_;
 };
 
@@ -355,6 +372,29 @@ TEST(WebsocketBridgeHttp, ProxiesPublicGetAndPost) {
                                 std::string(1100 * 1024, 'x'));
   EXPECT_EQ(big.status, 413);
   EXPECT_EQ(up.seen().size(), 2u);
+}
+
+TEST(WebsocketBridgeHttp, ASlowBridgeDoesNotHoldUpOtherRequests) {
+  TinyUpstream up;
+  ASSERT_GT(up.port(), 0);
+  WsDaemon d("      bridge: {url: \"http://127.0.0.1:" + std::to_string(up.port()) +
+             "\", public: true}\n");
+  ASSERT_TRUE(d.started()) << d.process().log();
+  WsClient a(d.options());
+  ASSERT_TRUE(join(a, "slow", "alice"));
+  up.hold();
+  auto pending = std::async(
+      std::launch::async, [&] { return http_request(d.port(), "GET", "/bridge/status", {}, 30s); });
+  ASSERT_TRUE(eventually([&] { return up.seen().size() == 1; }));
+  // The upstream has the request and is not answering: the lws thread still serves HTTP and
+  // WebSocket traffic.
+  EXPECT_EQ(http_request(d.port(), "GET", "/health").status, 200);
+  EXPECT_EQ(http_request(d.port(), "GET", "/").status, 200);
+  WsClient b(d.options());
+  EXPECT_TRUE(join(b, "slow", "bob"));
+  up.release();
+  HttpResult r = pending.get();
+  EXPECT_EQ(r.status, 201) << r.body;
 }
 
 TEST(WebsocketBridgeHttp, BridgeDownIs502AndDisabledIs404) {
