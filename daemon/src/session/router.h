@@ -161,6 +161,13 @@ class Router {
 
   // ---- router_streams.cpp ----
   void handle_context(Inbound &in);
+  // A context.add with requires_approval: a gate (action_type context_change) opens and the
+  // frame waits in Session::held_context until the gate is approved.
+  void hold_context_for_approval(Inbound &in);
+  // An approved gate's action: tool.execute for a proposal, the held frame for a context change.
+  void complete_gate(Session &s, const std::string &gate_id,
+                     const std::vector<std::string> &approved_by);
+  void release_held_context(Session &s, const std::string &gate_id);
   void handle_secret(Inbound &in);
   void handle_prompt(Inbound &in);
   void handle_thinking(Inbound &in);
@@ -180,6 +187,16 @@ class Router {
   void handle_tool_propose(Inbound &in);
   void handle_gate_vote(Inbound &in);
   void handle_tool_result(Inbound &in);
+  struct GateSpec {
+    std::string id;  // the gated message's id (also the gate id)
+    std::string action_type;
+    std::string digest;
+    std::string message;
+    std::string policy_reason;
+    std::string held_frame;  // context changes: the frame applied on approval
+  };
+  // Opens a gate for `in`'s sender and records the gate.request; false after failing `in`.
+  bool open_gate(Inbound &in, GateSpec spec);
   void send_tool_execute(Session &s, const std::string &proposal_id,
                          const std::vector<std::string> &approved_by);
   void send_gate_request(Session &s, const Gate &gate, const Participant *only_to);

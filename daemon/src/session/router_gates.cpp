@@ -132,48 +132,127 @@ void Router::handle_tool_propose(Inbound &in) {
     record_and_route(s, in.env, Audience{});
     return;
   }
+  GateSpec spec;
+  spec.id = proposal_id;
+  spec.action_type = "tool";
+  spec.digest = proposal_digest(facts.tool_name, prop.arguments, in.participant->id);
+  spec.message = in.participant->id + " wants to execute " + facts.tool_name;
+  spec.policy_reason = reason;
+  s.proposals.emplace(proposal_id, std::move(prop));
+  if (!open_gate(in, std::move(spec))) {
+    s.proposals.erase(proposal_id);
+    return;
+  }
+  record_and_route(s, in.env, Audience{});
+}
+
+bool Router::open_gate(Inbound &in, GateSpec spec) {
+  Session &s = *in.session;
   Gate gate;
-  gate.id = proposal_id;
+  gate.id = spec.id;
   gate.proposer = in.participant->id;
-  gate.digest = proposal_digest(facts.tool_name, prop.arguments, in.participant->id);
-  gate.created_ms = t;
+  gate.digest = spec.digest;
+  gate.created_ms = now();
   gate.timeout_ms = options_.gate_timeout_ms;
   auto rule = parse_quorum(s.config.default_gate_quorum, "config.default_gate_quorum");
   if (!rule) {
     fail(in, "INVALID_STATE",
          "the session's default_gate_quorum is invalid: " + rule.status().message());
-    return;
+    return false;
   }
   gate.rule = rule.value();
   bus::Envelope req = server_frame("gate.request", s, "system");
-  auto &ra2 = req.allocator();
+  auto &a = req.allocator();
   rapidjson::Value &rp = req.payload();
-  rp.AddMember("action_type", "tool", ra2);
-  rp.AddMember("action_ref", str_value(proposal_id, ra2), ra2);
+  rp.AddMember("action_type", str_value(spec.action_type, a), a);
+  rp.AddMember("action_ref", str_value(spec.id, a), a);
   rapidjson::Value q;
-  write_quorum(gate.rule, q, ra2);
-  rp.AddMember("quorum", q, ra2);
-  rp.AddMember("timeout_seconds", options_.gate_timeout_ms / 1000, ra2);
-  rp.AddMember("message",
-               str_value(in.participant->id + " wants to execute " + facts.tool_name, ra2), ra2);
-  rp.AddMember("digest", str_value(gate.digest, ra2), ra2);
-  rp.AddMember("policy_reason", str_value(reason, ra2), ra2);
+  write_quorum(gate.rule, q, a);
+  rp.AddMember("quorum", q, a);
+  rp.AddMember("timeout_seconds", options_.gate_timeout_ms / 1000, a);
+  rp.AddMember("message", str_value(spec.message, a), a);
+  rp.AddMember("digest", str_value(gate.digest, a), a);
+  rp.AddMember("policy_reason", str_value(spec.policy_reason, a), a);
+  if (!spec.held_frame.empty()) {
+    rp.AddMember("held_frame", str_value(spec.held_frame, a), a);
+  }
   gate.alias = std::string(req.id());
   auto opened = s.gates.open(std::move(gate), voters(s));
   if (!opened) {
     fail(in, "INVALID_STATE", "cannot open a gate: " + opened.status().message());
-    return;
+    return false;
   }
   ++counters_.gates_opened;
-  s.proposals.emplace(proposal_id, std::move(prop));
-  // gate.request first, then the proposal. The request is recorded (the journal must be able
-  // to reopen the gate after a restart) but not part of history replay: joiners get the
-  // requests of open gates instead, so resolved ones never look pending.
+  // The request is recorded (the journal must be able to reopen the gate after a restart)
+  // but not part of history replay: joiners get the requests of open gates instead, so
+  // resolved ones never look pending.
   auto req_msg = record_and_route(s, req, Audience{}, true, /*replay=*/false);
-  if (Gate *g = s.gates.find(proposal_id)) {
+  if (Gate *g = s.gates.find(spec.id)) {
     g->request_frame = std::string(req_msg.buffer.view());
   }
-  record_and_route(s, in.env, Audience{});
+  return true;
+}
+
+void Router::hold_context_for_approval(Inbound &in) {
+  Session &s = *in.session;
+  rapidjson::Value &pl = in.env.payload();
+  if (!json_strings(pl, "visible_to").empty() || in.env.has_member("fork")) {
+    // The gate.request shows the held content to every voter, so it cannot stay private.
+    fail(in, "INVALID_MESSAGE",
+         "a context.add with requires_approval must be visible to the whole session (no "
+         "visible_to, no fork)");
+    return;
+  }
+  if (in.env.id().empty()) {
+    in.env.set_string("id", ids_.next(now()));
+  }
+  std::string id(in.env.id());
+  if (s.known_ids.count(id) != 0 || s.held_context.count(id) != 0 || s.gates.find(id)) {
+    fail(in, "INVALID_MESSAGE", "a message with id '" + id + "' already exists");
+    return;
+  }
+  const std::string key = json_string(pl, "key");
+  std::string frame(in.env.encode().view());
+  GateSpec spec;
+  spec.id = id;
+  spec.action_type = "context_change";
+  spec.digest = proposal_digest("context.add", pl, in.participant->id);
+  spec.message = in.participant->id + " wants to add context '" + key + "'";
+  spec.policy_reason = "requested by the sender";
+  spec.held_frame = frame;
+  s.held_context[id] = Session::HeldContext{in.participant->id, std::move(frame)};
+  if (!open_gate(in, std::move(spec))) {
+    s.held_context.erase(id);
+  }
+}
+
+void Router::release_held_context(Session &s, const std::string &gate_id) {
+  auto it = s.held_context.find(gate_id);
+  if (it == s.held_context.end()) {
+    return;
+  }
+  Session::HeldContext held = std::move(it->second);
+  s.held_context.erase(it);
+  bus::Envelope env;
+  bus::EnvelopeError err;
+  if (!bus::parse_envelope(held.frame, SIZE_MAX, &env, &err)) {
+    spdlog::error("session {}: held context {} no longer parses: {}", s.id, gate_id, err.message);
+    return;
+  }
+  ContextItem item;
+  auto msg = record_and_route(s, env, Audience{});
+  item.last_message_id = msg.id;
+  item.changed_seq = msg.seq;
+  s.context[json_string(env.payload(), "key")] = std::move(item);
+}
+
+void Router::complete_gate(Session &s, const std::string &gate_id,
+                           const std::vector<std::string> &approved_by) {
+  if (s.held_context.count(gate_id) != 0) {
+    release_held_context(s, gate_id);
+  } else {
+    send_tool_execute(s, gate_id, approved_by);
+  }
 }
 
 void Router::handle_gate_vote(Inbound &in) {
@@ -217,6 +296,7 @@ void Router::handle_gate_vote(Inbound &in) {
   if (!approve) {
     ++counters_.gates_rejected;
     s.gates.close(gate_id);
+    s.held_context.erase(gate_id);  // a rejected context change is never applied
     return;
   }
   resolve_if_decided(s, gate_id);
@@ -234,7 +314,7 @@ bool Router::resolve_if_decided(Session &s, const std::string &gate_id) {
   std::vector<std::string> approved_by = g->approvals;
   s.gates.close(gate_id);
   ++counters_.gates_approved;
-  send_tool_execute(s, gate_id, approved_by);
+  complete_gate(s, gate_id, approved_by);
   return true;
 }
 
@@ -280,7 +360,9 @@ void Router::gates_tick(Session &s, uint64_t t) {
     std::vector<std::string> approved_by = g->approvals;
     s.gates.close(id);
     if (resolution == TimeoutResolution::kAutoApproved) {
-      send_tool_execute(s, id, approved_by);
+      complete_gate(s, id, approved_by);
+    } else {
+      s.held_context.erase(id);
     }
   }
 }

@@ -142,6 +142,9 @@ void Router::restore_record(Session &s, bus::Envelope &env, const bus::RoutedMes
       p->roles = json_strings(pl, "new_roles");
     }
   } else if (t == "context.add") {
+    if (s.held_context.erase(msg.id) != 0) {
+      s.gates.close(msg.id);  // an approved context change: its gate is decided
+    }
     ContextItem item;
     item.visible_to = json_strings(pl, "visible_to");
     item.fork = audience.fork;
@@ -220,7 +223,16 @@ void Router::restore_record(Session &s, bus::Envelope &env, const bus::RoutedMes
   } else if (t == "gate.request") {
     replay = false;
     std::string ref = json_string(pl, "action_ref");
-    if (s.proposals.count(ref) == 0) {
+    if (json_string(pl, "action_type") == "context_change") {
+      // The held context.add travels in the request; it is recorded itself once approved.
+      bus::Envelope held;
+      bus::EnvelopeError err;
+      std::string frame = json_string(pl, "held_frame");
+      if (bus::parse_envelope(frame, SIZE_MAX, &held, &err)) {
+        s.held_context[ref] = Session::HeldContext{std::string(held.sender()), frame};
+        reopen_gate(s, env, msg);
+      }
+    } else if (s.proposals.count(ref) == 0) {
       s.restoring_gate_requests[ref] = msg;  // its proposal follows in the next record
     } else {
       reopen_gate(s, env, msg);
@@ -236,6 +248,7 @@ void Router::restore_record(Session &s, bus::Envelope &env, const bus::RoutedMes
         } else {
           (void)s.gates.reject(gate_id, *v);
           s.gates.close(gate_id);
+          s.held_context.erase(gate_id);
         }
       }
     }
@@ -246,6 +259,9 @@ void Router::restore_record(Session &s, bus::Envelope &env, const bus::RoutedMes
                              options_.gate_timeout_ms);
     } else {
       s.gates.close(gate_id);
+      if (json_string(pl, "resolution") != "auto_approved") {
+        s.held_context.erase(gate_id);  // auto-approved: the context.add record follows
+      }
     }
   } else if (t == "tool.execute") {
     std::string id = json_string(pl, "tool_proposal");
@@ -291,7 +307,11 @@ void Router::reopen_gate(Session &s, bus::Envelope &env, const bus::RoutedMessag
     gate.id = ref;
     gate.alias = msg.id;
     gate.digest = json_string(pl, "digest");
-    gate.proposer = prop != s.proposals.end() ? prop->second.agent : std::string();
+    if (prop != s.proposals.end()) {
+      gate.proposer = prop->second.agent;
+    } else if (auto held = s.held_context.find(ref); held != s.held_context.end()) {
+      gate.proposer = held->second.sender;
+    }
     gate.rule = rule.value();
     gate.created_ms = ts_ms(json_string(env.document(), "ts"));
     auto to = pl.FindMember("timeout_seconds");

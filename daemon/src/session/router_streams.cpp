@@ -45,6 +45,11 @@ void Router::handle_context(Inbound &in) {
     return;
   }
   if (in.type == "context.add") {
+    auto ra = pl.FindMember("requires_approval");
+    if (ra != pl.MemberEnd() && ra->value.IsBool() && ra->value.GetBool()) {
+      hold_context_for_approval(in);
+      return;
+    }
     ContextItem item;
     item.visible_to = json_strings(pl, "visible_to");
     item.fork = fork;

@@ -98,7 +98,14 @@ struct Session {
   std::map<std::string, ContextItem> context;
   std::map<std::string, SecretMeta> secrets;
   std::map<std::string, Proposal> proposals;  // by tool.propose id
-  std::map<std::string, Audience> thinking;   // open thinking stream per agent id
+  // context.add frames that asked for approval (`requires_approval`), held until their gate
+  // (id = the frame's id) is approved; then recorded and applied like any context.add.
+  struct HeldContext {
+    std::string sender;
+    std::string frame;  // the envelope as it will be recorded
+  };
+  std::map<std::string, HeldContext> held_context;
+  std::map<std::string, Audience> thinking;  // open thinking stream per agent id
   std::map<std::string, ForkInfo> forks;
   std::map<std::string, MergeProposal> merges;  // by merge.propose id
   std::set<std::string> submitted_prompts;

@@ -152,5 +152,67 @@ TEST_F(RouterDurabilityTest, RestartRestoresParticipantsContextGatesAndSeq) {
   store->stop();
 }
 
+TEST_F(RouterDurabilityTest, HeldContextSurvivesARestartAndIsAppliedOnceApproved) {
+  const std::string config =
+      R"({"require_approval_for":[],"default_gate_quorum":{"type":"any","count":1},)"
+      R"("allow_forks":true,"max_participants":10,"ordering_mode":"total",)"
+      R"("on_participant_timeout":"wait","heartbeat_interval_seconds":3600,)"
+      R"("idle_timeout_seconds":3600,"away_timeout_seconds":7200})";
+  {
+    auto store = open_recovered_store();
+    H h;
+    h.router().set_journal(store.get());
+    auto a = h.connect();
+    h.send(a, H::create("s1", "a", config));
+    h.send(a, H::join("s1", "a", "human", R"(["driver","approver"])"));
+    auto b = h.connect();
+    h.send(b, H::join("s1", "b", "human", R"(["approver"])"));
+    h.send(a, H::frame("context.add", "s1", "a",
+                       R"({"key":"t","content_type":"audio_transcript","content":"held words",)"
+                       R"("requires_approval":true})",
+                       R"(,"id":"c1")"));
+    run_io();
+    h.router().set_journal(nullptr);
+    store->stop();
+  }
+  auto store = open_store();
+  H h;
+  auto report = h.router().restore(store->recover());
+  ASSERT_EQ(report.size(), 1u);
+  EXPECT_NE(report[0].find("1 open gate(s)"), std::string::npos) << report[0];
+  h.router().set_journal(store.get());
+  const auto *s = h.router().find_session("s1");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->context.count("t"), 0u) << "a held change is not applied by the restore";
+  auto a = h.connect();
+  h.send(a, H::join("s1", "a", "human", R"(["driver","approver"])"));
+  auto b = h.connect();
+  h.send(b, H::join("s1", "b", "human", R"(["approver"])"));
+  run_io();
+  // The proposer still cannot approve its own change after the restart.
+  h.clear_all();
+  h.send(a, H::frame("gate.approve", "s1", "a", R"({"gate":"c1","approver":"x"})"));
+  run_io();
+  EXPECT_EQ(h.take(a).back().str("code"), "UNAUTHORIZED");
+  h.send(b, H::frame("gate.approve", "s1", "b", R"({"gate":"c1","approver":"x"})"));
+  run_io();
+  auto got = h.take(a);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].type(), "context.add");
+  EXPECT_EQ(got[1].str("content"), "held words");
+  EXPECT_EQ(s->context.count("t"), 1u);
+  h.router().set_journal(nullptr);
+  store->stop();
+  // A second restart replays the approved change as applied, with no open gate.
+  auto store2 = open_store();
+  H h2;
+  auto report2 = h2.router().restore(store2->recover());
+  ASSERT_EQ(report2.size(), 1u);
+  EXPECT_NE(report2[0].find(" 0 open gate(s)"), std::string::npos) << report2[0];
+  EXPECT_EQ(h2.router().find_session("s1")->context.count("t"), 1u);
+  EXPECT_TRUE(h2.router().find_session("s1")->held_context.empty());
+  store2->stop();
+}
+
 }  // namespace
 }  // namespace pvpd::testing

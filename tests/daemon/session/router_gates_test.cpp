@@ -316,5 +316,61 @@ TEST(RouterGatesSkipTest, AbsentApproverIsSkippedUnderSkipPolicy) {
   EXPECT_TRUE(executed);
 }
 
+std::string gated_context(const std::string &id, const std::string &sender,
+                          const std::string &extra = "") {
+  return H::frame("context.add", "s1", sender,
+                  R"({"key":"t140:alice","content_type":"audio_transcript",)"
+                  R"("content":"ship it on friday","requires_approval":true)" +
+                      extra + "}",
+                  R"(,"id":")" + id + R"(")");
+}
+
+TEST_F(RouterGatesTest, GatedContextIsHeldUntilApproved) {
+  start();
+  h_->send(alice_, gated_context("c1", "alice"));
+  auto got = take(bob_);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].type(), "gate.request");
+  EXPECT_EQ(got[0].str("action_type"), "context_change");
+  EXPECT_EQ(got[0].str("action_ref"), "c1");
+  EXPECT_EQ(got[0].str("message"), "alice wants to add context 't140:alice'");
+  EXPECT_NE(got[0].str("held_frame").find("ship it on friday"), std::string::npos);
+  EXPECT_EQ(h_->router().find_session("s1")->context.count("t140:alice"), 0u);
+  // The sender cannot approve its own change.
+  h_->send(alice_, vote("gate.approve", "alice", "c1"));
+  EXPECT_EQ(take(alice_).back().str("code"), "UNAUTHORIZED");
+  h_->clear_all();
+  h_->send(bob_, vote("gate.approve", "bob", "c1"));
+  auto after = take(carol_);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].type(), "gate.approve");
+  EXPECT_EQ(after[1].type(), "context.add");
+  EXPECT_STREQ(after[1].doc["id"].GetString(), "c1");
+  EXPECT_EQ(after[1].sender(), "alice");
+  EXPECT_EQ(after[1].str("content"), "ship it on friday");
+  EXPECT_EQ(h_->router().find_session("s1")->context.count("t140:alice"), 1u);
+}
+
+TEST_F(RouterGatesTest, RejectedContextIsNeverApplied) {
+  start();
+  h_->send(alice_, gated_context("c1", "alice"));
+  h_->send(bob_, vote("gate.reject", "bob", "c1"));
+  h_->clear_all();
+  // Too late to approve: the gate is gone, and nothing was ever added.
+  h_->send(carol_, vote("gate.approve", "carol", "c1"));
+  EXPECT_EQ(take(carol_).back().str("code"), "INVALID_STATE");
+  EXPECT_EQ(h_->router().find_session("s1")->context.count("t140:alice"), 0u);
+  EXPECT_TRUE(h_->router().find_session("s1")->held_context.empty());
+}
+
+TEST_F(RouterGatesTest, GatedContextMustBePublic) {
+  start();
+  h_->send(alice_, gated_context("c1", "alice", R"(,"visible_to":["bob"])"));
+  auto got = take(alice_);
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back().str("code"), "INVALID_MESSAGE");
+  EXPECT_TRUE(take(bob_).empty());
+}
+
 }  // namespace
 }  // namespace pvpd::testing
