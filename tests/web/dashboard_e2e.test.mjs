@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   requireEnvironment, Daemon, launchBrowser, newPage, signIn, sessionIdOf, streamText, screenshot,
-  waitFor, sha256hex,
+  waitFor, sha256hex, sleep,
 } from './lib/harness.mjs';
 
 requireEnvironment();
@@ -39,6 +39,38 @@ async function withDaemon(opts, body) {
     await d.stop();
     d.cleanup();
   }
+}
+
+// Joins `session` as a plain WebSocket client (tests/node's `ws`), sends one frame, and waits
+// until the server echoed it back (recorded and relayed) before closing.
+async function sendAsClient(d, session, id, frame) {
+  const { default: WebSocket } = await import(
+      `${process.env.PVPD_SOURCE_DIR}/tests/node/node_modules/ws/index.js`);
+  const ws = new WebSocket(`ws://127.0.0.1:${d.port}/`);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const echoed = new Promise((resolve, reject) => {
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data));
+      if (f.type === 'error') {
+        reject(new Error(`${frame.type} refused: ${f.payload.message}`));
+      } else if (f.type === frame.type && f.sender === id) {
+        resolve();
+      }
+    });
+  });
+  const send = (f) => ws.send(JSON.stringify({ v: 1, session, sender: id, ...f }));
+  send({ type: 'session.join', payload: {
+    participant: { id, name: id, type: 'human', roles: ['navigator'], transport: 'websocket',
+                   capabilities: ['add_context'] },
+    supported_versions: [1] } });
+  send(frame);
+  await Promise.race([echoed, sleep(10000).then(() => {
+    throw new Error(`no echo of ${frame.type}`);
+  })]);
+  ws.close();
 }
 
 async function driverAndApprover(d) {
@@ -127,6 +159,34 @@ test('driver prompts, both see the stream, approver approves the gate, the resul
                                                 document.documentElement.clientWidth);
     assert.ok(overflow <= 1, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
     await screenshot(phone, 'session-phone');
+
+    // A T.140 caption (context.add audio_transcript, as the t140 plugin sends it) from another
+    // client shows with its speaker on both pages.
+    const session = await sessionIdOf(driver);
+    await sendAsClient(d, session, 'captioner', {
+      type: 'context.add',
+      payload: { key: 't140:caption-1', content_type: 'audio_transcript',
+                 content: 'ship it on Monday', source: 't140', metadata: { speaker: 'Carol' } },
+    });
+    for (const page of [driver, approver]) {
+      await waitFor('the transcript', async () =>
+        (await page.$eval('#transcripts', (n) => n.textContent)) === 'Carol:ship it on Monday');
+    }
+
+    // Fork view: the driver forks, both see it, the driver switches to it.
+    await driver.fill('#fork-name', 'experiment');
+    await driver.click('#fork-create');
+    for (const page of [driver, approver]) {
+      await waitFor('the fork', async () =>
+        (await page.$eval('#forks', (n) => n.textContent)).includes('experiment'))
+          .catch(async (e) => {
+            e.message += `\n--- stream ---\n${await streamText(page)}`;
+            throw e;
+          });
+    }
+    await driver.click('#forks button:has-text("experiment")');
+    await waitFor('the switch', async () =>
+      (await driver.$eval('#fork-current', (n) => n.textContent)) === 'on experiment');
 
     for (const page of [driver, approver, phone]) {
       assert.deepEqual(page.cspViolations, []);

@@ -425,7 +425,8 @@ class App {
     }
     const members = [...this.state.participants.values()].filter((p) => p.type === 'human')
                         .map((p) => p.id);
-    if (this.send(frames.forkCreate(this.state.session, this.state.me.id, name, members))) {
+    if (this.send(frames.forkCreate(this.state.session, this.state.me.id, name, members,
+                                    this.state.lastRecordedId))) {
       $('fork-name').value = '';
     }
   }

@@ -123,10 +123,10 @@ export const frames = {
   forkSwitch(session, sender, target) {
     return envelope('fork.switch', session, sender, { target_fork: target || 'main' });
   },
-  forkCreate(session, sender, name, participants) {
+  forkCreate(session, sender, name, participants, fromPoint) {
     return envelope('fork.create', session, sender, {
       name,
-      from_point: '',
+      from_point: fromPoint,
       reason: 'created from the web dashboard',
       participants,
       copy_context: true,

@@ -70,6 +70,7 @@ export class SessionState {
     this.drafts = new Map(); // sender -> {content, target}
     this.interrupts = new Map(); // interrupt id -> {...}
     this.lastSeq = 0;
+    this.lastRecordedId = '';
     this.workdir = '';
     this.ended = null;
     this.version = 0;
@@ -163,6 +164,9 @@ export class SessionState {
     }
     if (Number.isInteger(f.seq) && f.seq > this.lastSeq) {
       this.lastSeq = f.seq;
+      if (typeof f.id === 'string') {
+        this.lastRecordedId = f.id; // a fork's from_point must name a recorded message
+      }
     }
     const p = f.payload && typeof f.payload === 'object' ? f.payload : {};
     const sender = str(f.sender, 'system');

@@ -12,8 +12,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { createServer, request as httpRequest } from 'node:http';
-import { connect as netConnect } from 'node:net';
 
 export const buildDir = process.env.PVPD_BUILD_DIR;
 export const sourceDir = process.env.PVPD_SOURCE_DIR || new URL('../../..', import.meta.url).pathname;
@@ -86,11 +84,8 @@ export class Daemon {
   }
 
   writeConfig(port) {
-    let web = process.env.PVPD_WEB_ROOT ? `{enabled: true, root: "${process.env.PVPD_WEB_ROOT}"}`
-                                        : '{enabled: true}';
-    if (DEV_PROXY) {
-      web = '{enabled: false}';
-    }
+    const web = process.env.PVPD_WEB_ROOT ? `{enabled: true, root: "${process.env.PVPD_WEB_ROOT}"}`
+                                          : '{enabled: true}';
     const auth = this.auth ? ['  auth:', ...this.auth.map((l) => `    ${l}`)] : [];
     writeFileSync(join(this.dir, 'pvpd.yaml'), [
       'version: 1',
@@ -104,7 +99,7 @@ export class Daemon {
       '    config:',
       `      listen: ["127.0.0.1:${port}"]`,
       `      port_file: "${this.portFile}"`,
-      ...(DEV_PROXY ? [] : [`      web: ${web}`]),
+      `      web: ${web}`,
       '  - use: agent-scripted',
       '    id: demo-agent',
       '    config:',
@@ -137,12 +132,6 @@ export class Daemon {
     }, 20000);
     this.port = Number(text);
     this.base = `http://127.0.0.1:${this.port}`;
-    if (DEV_PROXY) {
-      if (!this.proxy) {
-        this.proxy = await startDevProxy(() => this.port);
-      }
-      this.base = this.proxy.base;
-    }
     return this;
   }
 
@@ -157,10 +146,6 @@ export class Daemon {
   }
 
   cleanup() {
-    if (this.proxy) {
-      this.proxy.server.close();
-      this.proxy = null;
-    }
     if (!process.env.PVPD_KEEP_TEST_DIRS) {
       rmSync(this.dir, { recursive: true, force: true });
     }
@@ -235,53 +220,4 @@ export async function sessionIdOf(page) {
 
 export async function streamText(page) {
   return page.$eval('#stream', (n) => n.textContent);
-}
-
-// ---- development only (PVPD_WEB_DEV_PROXY=1): for a pvpd whose websocket plugin cannot serve
-// the app yet. Serves clients/web with the plugin's CSP and passes everything else (HTTP and
-// WebSocket upgrades) to pvpd. The ctest runs never use it.
-const DEV_PROXY = process.env.PVPD_WEB_DEV_PROXY === '1';
-export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-                   "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-const TYPES = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8',
-                css: 'text/css; charset=utf-8', md: 'text/markdown; charset=utf-8' };
-
-async function startDevProxy(pvpdPort) {
-  const root = join(sourceDir, 'clients/web');
-  const server = createServer((req, res) => {
-    const path = new URL(req.url, 'http://x').pathname;
-    const rel = path === '/' ? 'index.html' : path.slice(1);
-    const file = join(root, rel);
-    if (!rel.includes('..') && existsSync(file) && /\.(html|js|css)$/.test(rel)) {
-      res.writeHead(200, { 'Content-Type': TYPES[rel.split('.').pop()],
-                           'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' });
-      res.end(readFileSync(file));
-      return;
-    }
-    const up = httpRequest({ host: '127.0.0.1', port: pvpdPort(), path: req.url, method: req.method,
-                             headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => { res.writeHead(502); res.end(); });
-    req.pipe(up);
-  });
-  server.on('upgrade', (req, sock, head) => {
-    const up = netConnect(pvpdPort(), '127.0.0.1', () => {
-      let raw = `${req.method} ${req.url} HTTP/1.1\r\n`;
-      for (let i = 0; i < req.rawHeaders.length; i += 2) {
-        raw += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
-      }
-      up.write(`${raw}\r\n`);
-      up.write(head);
-      up.pipe(sock);
-      sock.pipe(up);
-    });
-    up.on('error', () => sock.destroy());
-    sock.on('error', () => up.destroy());
-    up.on('close', () => sock.destroy());
-    sock.on('close', () => up.destroy());
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { server, base: `http://127.0.0.1:${server.address().port}` };
 }

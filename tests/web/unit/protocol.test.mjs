@@ -256,6 +256,7 @@ test('state: gate lifecycle request → propose → approve (alias) → execute 
   assert.equal(s.entries.find((e) => e.kind === 'tool-output').text, 'a\nb\n');
   assert.deepEqual(g.result, { ok: true, text: 'a\nb\n' });
   assert.equal(s.lastSeq, 10);
+  assert.equal(s.lastRecordedId, 'prop1', 'the newest recorded id with one (fork from_point)');
 });
 
 test('state: rejection, timeout, replayed proposal before its re-sent request', () => {
