@@ -14,6 +14,7 @@
 #include "cli/exit_codes.h"
 #include "config/loader.h"
 #include "journal/journal_options.h"
+#include "journal/secret_key.h"
 #include "plugin_host/plugin_catalog.h"
 #include "systemd/listen_fds.h"
 #include "systemd/message_ids.h"
@@ -90,6 +91,17 @@ class Daemon {
       journal::parse_fsync_mode(cfg_.daemon.journal_fsync, &jo.fsync);
       jo.batch_interval_ms = cfg_.daemon.journal_batch_interval_ms;
       jo.batch_max_records = cfg_.daemon.journal_batch_max_records;
+      jo.blob_threshold_bytes = cfg_.daemon.journal_blob_threshold_bytes;
+      jo.retention_ended_after_ms = cfg_.daemon.journal_retention_ended_after_ms;
+      jo.retention_archive = cfg_.daemon.journal_retention_action != "delete";
+      auto key = journal::load_journal_secret_key(jo.dir, core_.credentials_dir(),
+                                                  cfg_.daemon.journal_secret_key_credential);
+      if (!key) {
+        spdlog::critical("journal: {}", key.status().message());
+        core_.join_blocking_pool();
+        return cli::kExitFailure;
+      }
+      jo.secret_key = std::move(key.value());
       auto opened = core_.open_journal(jo);
       if (!opened) {
         spdlog::critical("journal: {}", opened.status().message());

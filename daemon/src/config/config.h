@@ -61,6 +61,11 @@ struct DaemonConfig {
   // faster than a fixed window for both latency and throughput (docs/journal.md).
   uint64_t journal_batch_interval_ms = 0;
   uint64_t journal_batch_max_records = 256;
+  uint64_t journal_blob_threshold_bytes = 64 * 1024;  // 0: no blobs
+  std::string journal_secret_key_credential;          // "": random key in the journal dir
+  // daemon.journal.retention: 0 = keep ended sessions forever.
+  uint64_t journal_retention_ended_after_ms = 0;
+  std::string journal_retention_action = "archive";  // archive | delete
 };
 
 // {PVPD_DEFAULT_PLUGIN_DIR, "/usr/local/lib/pvpd/plugins"} without duplicates.

@@ -89,6 +89,18 @@ const std::vector<pvpd_option_desc> &daemon_option_table() {
           PVPD_OPT_RANGE, 0, 1000),
       opt("journal.batch_max_records", PVPD_OPT_INT, "Records per group commit at most.", nullptr,
           PVPD_OPT_RANGE, 1, 100000),
+      opt("journal.blob_threshold", PVPD_OPT_SIZE,
+          "Messages longer than this are journaled as a reference to a content-addressed blob "
+          "(0: never).",
+          nullptr, PVPD_OPT_RANGE, 0, kGiB),
+      opt("journal.secret_key_credential", PVPD_OPT_STRING,
+          "Credential holding the HMAC key for secret.share values in the journal (default: a "
+          "random key in <state_dir>/journal/hmac.key)."),
+      opt("journal.retention.ended_after", PVPD_OPT_DURATION,
+          "Archive or delete an ended session's journal this long after its last record.", nullptr,
+          PVPD_OPT_RANGE, 1, INT64_MAX),
+      opt("journal.retention.action", PVPD_OPT_STRING,
+          "What retention does with an old ended session's journal.", "archive|delete"),
   };
   return kTable;
 }
@@ -117,6 +129,21 @@ void set_path(const SchemaResult &r, const PathResolver &resolve, const char *ke
   }
   auto m = r.pointer_marks.find(pointer);
   out = resolve(v->GetString(), m != r.pointer_marks.end() ? m->second : Mark{});
+}
+
+// Same rule as journal::valid_credential_name (config does not depend on the journal).
+bool journal_credential_name_ok(const std::string &name) {
+  if (name.empty() || name.size() > 255 || name.front() == '.') {
+    return false;
+  }
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
 }
 
 void set_u64(const rapidjson::Value *v, uint64_t &out) {
@@ -225,6 +252,30 @@ DaemonConfig load_daemon_section(const YamlNode *node, const Mark &parent_mark,
   }
   set_u64(get(j, "journal", "batch_interval"), cfg.journal_batch_interval_ms);
   set_u64(get(j, "journal", "batch_max_records"), cfg.journal_batch_max_records);
+  set_u64(get(j, "journal", "blob_threshold"), cfg.journal_blob_threshold_bytes);
+  if (const auto *v = get(j, "journal", "secret_key_credential"); v != nullptr && v->IsString()) {
+    cfg.journal_secret_key_credential = v->GetString();
+    if (!journal_credential_name_ok(cfg.journal_secret_key_credential)) {
+      auto m = r.pointer_marks.find("/journal/secret_key_credential");
+      sink.error(m != r.pointer_marks.end() ? m->second : parent_mark,
+                 "daemon.journal.secret_key_credential",
+                 "expected a credential file name (letters, digits, '_', '-', '.'; not starting "
+                 "with '.')");
+    }
+  }
+  if (const auto *ret = get(j, "journal", "retention"); ret != nullptr && ret->IsObject()) {
+    set_u64(get(*ret, "ended_after"), cfg.journal_retention_ended_after_ms);
+    if (const auto *v = get(*ret, "action"); v != nullptr && v->IsString()) {
+      cfg.journal_retention_action = v->GetString();
+    }
+    // Absent (an invalid value has its own diagnostic and a mark).
+    if (cfg.journal_retention_ended_after_ms == 0 &&
+        r.pointer_marks.count("/journal/retention/ended_after") == 0) {
+      auto m = r.pointer_marks.find("/journal/retention");
+      sink.error(m != r.pointer_marks.end() ? m->second : parent_mark, "daemon.journal.retention",
+                 "missing required key 'ended_after' (e.g. ended_after: 30d)");
+    }
+  }
   if (cfg.workspace_root.empty()) {
     cfg.workspace_root = cfg.state_dir + "/workspaces";
   }

@@ -196,6 +196,19 @@ void emit_daemon(YAML::Emitter &e, const DaemonConfig &d) {
   e << YAML::Key << "batch_interval" << YAML::Value
     << format_duration_ms(d.journal_batch_interval_ms);
   e << YAML::Key << "batch_max_records" << YAML::Value << d.journal_batch_max_records;
+  e << YAML::Key << "blob_threshold" << YAML::Value
+    << format_size_bytes(d.journal_blob_threshold_bytes);
+  if (!d.journal_secret_key_credential.empty()) {
+    // The credential's name, not its content.
+    e << YAML::Key << "secret_key_credential" << YAML::Value << d.journal_secret_key_credential;
+  }
+  if (d.journal_retention_ended_after_ms != 0) {
+    e << YAML::Key << "retention" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "ended_after" << YAML::Value
+      << format_duration_ms(d.journal_retention_ended_after_ms);
+    e << YAML::Key << "action" << YAML::Value << d.journal_retention_action;
+    e << YAML::EndMap;
+  }
   e << YAML::EndMap;
   e << YAML::EndMap;
 }

@@ -76,12 +76,13 @@ std::optional<uint64_t> parse_scaled(
   return result;
 }
 
-constexpr std::array<std::pair<std::string_view, uint64_t>, 5> kDurationUnits{{
+constexpr std::array<std::pair<std::string_view, uint64_t>, 6> kDurationUnits{{
     {"", 1},
     {"ms", 1},
     {"s", 1000},
     {"m", 60 * 1000},
     {"h", 60 * 60 * 1000},
+    {"d", 24 * 60 * 60 * 1000},  // retention periods (daemon.journal.retention.ended_after)
 }};
 
 constexpr uint64_t kKi = 1024;

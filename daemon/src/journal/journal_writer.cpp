@@ -4,16 +4,20 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
+#include "journal/blob_codec.h"
 #include "journal/hash_chain.h"
 #include "journal/record_format.h"
 #include "journal/recovery.h"
+#include "journal/redact.h"
+#include "journal/retention.h"
 
 namespace pvpd::journal {
 
 JournalWriter::JournalWriter(std::filesystem::path dir, const JournalOptions &opts, Poster post)
-    : dir_(std::move(dir)), opts_(opts), post_(std::move(post)) {}
+    : dir_(std::move(dir)), opts_(opts), post_(std::move(post)), blobs_(dir_ / kBlobDirName) {}
 
 JournalWriter::~JournalWriter() {
   stop();
@@ -82,11 +86,31 @@ std::optional<uint64_t> JournalWriter::committed_size(const std::string &stem) c
 void JournalWriter::run() {
   const auto interval = std::chrono::milliseconds(opts_.batch_interval_ms);
   const uint64_t max_records = opts_.batch_max_records == 0 ? 1 : opts_.batch_max_records;
+  const bool retention = opts_.retention_ended_after_ms != 0;
+  const auto retention_every = std::chrono::milliseconds(
+      opts_.retention_check_ms != 0
+          ? opts_.retention_check_ms
+          : std::clamp<uint64_t>(opts_.retention_ended_after_ms / 4, 1000, 600000));
+  auto next_retention = std::chrono::steady_clock::now();  // once at start
   std::unique_lock lk(mu_);
   for (;;) {
-    cv_.wait(lk, [&] { return !queue_.empty() || stopping_; });
+    if (retention && std::chrono::steady_clock::now() >= next_retention) {
+      lk.unlock();
+      run_retention();
+      lk.lock();
+      next_retention = std::chrono::steady_clock::now() + retention_every;
+    }
+    const auto ready = [&] { return !queue_.empty() || stopping_; };
+    if (retention) {
+      cv_.wait_until(lk, next_retention, ready);
+    } else {
+      cv_.wait(lk, ready);
+    }
     if (queue_.empty()) {
-      return;  // stopping, and everything queued has been committed
+      if (stopping_) {
+        return;  // everything queued has been committed
+      }
+      continue;  // time for retention
     }
     // One batch. With kBatch it stays open until the interval since its first record passes,
     // it holds batch_max_records, or stop() is called; the other modes take what is queued.
@@ -132,6 +156,36 @@ void JournalWriter::run() {
     commit(done);
     lk.lock();
   }
+}
+
+void JournalWriter::run_retention() {
+  auto r = apply_retention(dir_, std::chrono::milliseconds(opts_.retention_ended_after_ms),
+                           opts_.retention_archive);
+  if (!r) {
+    spdlog::error("journal: retention: {}", r.status().message());
+  } else if (r->sessions > 0) {
+    spdlog::info("journal: retention {} {} ended session(s){}",
+                 opts_.retention_archive ? "archived" : "deleted", r->sessions,
+                 r->blobs > 0 ? " and " + std::to_string(r->blobs) + " unreferenced blob(s)" : "");
+  }
+}
+
+Result<std::string_view> JournalWriter::journaled_form(std::string_view msg, std::string &storage) {
+  std::string_view out = msg;
+  if (!opts_.secret_key.empty() && may_be_secret_share(msg)) {
+    storage = hmac_secret_share(msg, opts_.secret_key);
+    out = storage;
+  }
+  const bool large = opts_.blob_threshold_bytes != 0 && out.size() > opts_.blob_threshold_bytes;
+  if (large || is_blob_stub(out)) {
+    auto stub = deflate_message(out, opts_.blob_threshold_bytes, blobs_);
+    if (!stub) {
+      return stub.status();
+    }
+    storage = std::move(stub.value());
+    out = storage;
+  }
+  return out;
 }
 
 Result<JournalWriter::Session *> JournalWriter::session_for(const std::string &id) {
@@ -264,8 +318,14 @@ void JournalWriter::write_record(Job &job, std::vector<Done> &done) {
                         nullptr});
     return;
   }
-  const std::string hash = record_hash(s.last_hash, job.seq, msg);
-  const std::string line = format_record(job.seq, s.last_hash, hash, msg);
+  std::string storage;
+  auto journaled = journaled_form(msg, storage);
+  if (!journaled) {
+    done.push_back(Done{std::move(job.cb), journaled.status(), nullptr});
+    return;
+  }
+  const std::string hash = record_hash(s.last_hash, job.seq, journaled.value());
+  const std::string line = format_record(job.seq, s.last_hash, hash, journaled.value());
   bool rollback_failed = false;
   if (Status st = s.file.append(line, &rollback_failed); !st) {
     if (rollback_failed) {

@@ -6,7 +6,9 @@
 // in queue order, to `post` (the store posts them to the core io_context). A record whose write
 // or fdatasync fails is rolled back (file truncated to the last durable record, chain state
 // reset), and its callback gets the error, so the file never holds a record nobody was told
-// about... except with kNone, where "durable" means "written".
+// about... except with kNone, where "durable" means "written". What is written is the
+// journaled form (secret.share values as HMACs, large messages as blob stubs; blob_codec.h),
+// and when retention is configured the thread applies it at start and periodically.
 //
 // THREAD: append/mark_ended/committed_size/preload from any thread (one mutex guards the queue
 // and the shared maps); everything else runs on the writer thread, which alone touches session
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "bus/shared_buffer.h"
+#include "journal/blob_store.h"
 #include "journal/journal_file.h"
 #include "journal/journal_options.h"
 #include "util/status.h"
@@ -101,6 +104,11 @@ class JournalWriter {
   };
 
   void run();
+  // Retention (retention.h) between batches, when configured.
+  void run_retention();
+  // The bytes to journal for `msg` (secret.share values as HMACs, large messages as blob
+  // stubs); `storage` holds them when they differ from msg.
+  Result<std::string_view> journaled_form(std::string_view msg, std::string &storage);
   void write_record(Job &job, std::vector<Done> &done);
   void commit(std::vector<Done> &done);
   void end_session(const std::string &id);
@@ -111,6 +119,7 @@ class JournalWriter {
   const std::filesystem::path dir_;
   const JournalOptions opts_;
   const Poster post_;
+  BlobStore blobs_;  // <dir>/blobs
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

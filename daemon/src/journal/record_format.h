@@ -23,7 +23,8 @@ inline constexpr int kFormatVersion = 1;
 // One journaled record as read back.
 struct Record {
   uint64_t seq = 0;
-  std::string message;   // the exact bytes journaled
+  std::string message;   // the message: the exact bytes journaled, or the content of the
+                         // blob a stub references (scan_journal inflates, blob_codec.h)
   std::string hash_hex;  // this record's hash (the next record's prev)
 };
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "journal/blob_codec.h"
 #include "journal/hash_chain.h"
 
 namespace pvpd::journal {
@@ -105,6 +106,7 @@ ScanResult scan_journal(const std::filesystem::path &path, const ScanOptions &op
   res.last_hash = genesis;
   res.good_size = header_end + 1;
 
+  const BlobStore blobs(blob_dir_for_journal(path));
   bool have_record = false;
   size_t pos = header_end + 1;
   uint64_t line_no = 1;
@@ -171,12 +173,24 @@ ScanResult scan_journal(const std::filesystem::path &path, const ScanOptions &op
                             std::to_string(res.last_seq));
       return res;
     }
+    const bool collect = opts.collect && rec->seq >= opts.from_seq;
+    if (is_blob_stub(rec->msg) && ((collect && opts.inflate_blobs) || opts.check_blobs)) {
+      auto content = inflate_message(rec->msg, blobs);
+      if (!content) {
+        corrupt(rec->seq, label + " (line " + std::to_string(line_no) +
+                              "): referenced blob: " + content.status().message());
+        return res;
+      }
+      if (collect && opts.inflate_blobs) {
+        rec->msg = std::move(content.value());
+      }
+    }
     have_record = true;
     res.last_seq = rec->seq;
     res.last_hash = rec->hash;
     ++res.record_count;
     res.good_size = nl + 1;
-    if (opts.collect && rec->seq >= opts.from_seq) {
+    if (collect) {
       res.records.push_back(Record{rec->seq, std::move(rec->msg), std::move(rec->hash)});
     }
     pos = nl + 1;
@@ -200,7 +214,9 @@ Status truncate_file(const std::filesystem::path &path, uint64_t size) {
 }
 
 VerifyReport verify_journal(const std::filesystem::path &journal_path) {
-  ScanResult scan = scan_journal(journal_path);
+  ScanOptions opts;
+  opts.check_blobs = true;
+  ScanResult scan = scan_journal(journal_path, opts);
   VerifyReport rep;
   rep.ok = scan.status.is_ok();
   rep.records = scan.record_count;

@@ -28,6 +28,11 @@ struct ScanOptions {
   bool collect = false;               // fill ScanResult::records
   uint64_t from_seq = 0;              // collect only records with seq >= from_seq
   std::optional<uint64_t> max_bytes;  // read at most this prefix of the file
+  // Collected records that are blob stubs (blob_codec.h) get their content back from
+  // blob_dir_for_journal(path); a missing or damaged blob is corruption of that record.
+  bool inflate_blobs = true;
+  // Also check the blob of every record that is not collected (verification).
+  bool check_blobs = false;
 };
 
 struct ScanResult {
@@ -60,6 +65,7 @@ struct VerifyReport {
   bool torn_tail = false;
   std::string note;
 };
+// Recomputes the chain and checks that every referenced blob exists and matches its hash.
 VerifyReport verify_journal(const std::filesystem::path &journal_path);
 
 }  // namespace pvpd::journal

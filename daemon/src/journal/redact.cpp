@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "journal/hash_chain.h"
+#include "journal/secret_key.h"
 
 namespace pvpd::journal {
 
@@ -82,6 +83,78 @@ std::string redact_secret_share(std::string_view message_json) {
                                    r->value.GetString(), r->value.GetStringLength()));
     if (!is_ref) {
       replace_with_hash(r->value, alloc);
+      changed = true;
+    }
+  }
+  return changed ? serialize(doc) : std::string(message_json);
+}
+
+namespace {
+
+// The SHA-256 hex of the secret `v` stands for, whatever form the value arrived in.
+std::string value_sha256_hex(const rapidjson::Value &v) {
+  if (v.IsString()) {
+    const std::string_view s(v.GetString(), v.GetStringLength());
+    if (s.substr(0, 7) == "sha256:" && is_hash_hex(s.substr(7))) {
+      return std::string(s.substr(7));  // already digested by the session layer
+    }
+    return sha256_hex(s);
+  }
+  if (v.IsObject() && v.MemberCount() == 1) {
+    auto r = v.FindMember("redacted");
+    if (r != v.MemberEnd() && r->value.IsString()) {
+      const std::string_view s(r->value.GetString(), r->value.GetStringLength());
+      if (s.substr(0, 7) == "sha256:" && is_hash_hex(s.substr(7))) {
+        return std::string(s.substr(7));
+      }
+    }
+  }
+  return sha256_hex(serialize(v));
+}
+
+}  // namespace
+
+bool may_be_secret_share(std::string_view message_json) {
+  return message_json.find("\"secret.share\"") != std::string_view::npos;
+}
+
+std::string hmac_secret_share(std::string_view message_json, std::string_view key) {
+  if (key.empty() || !may_be_secret_share(message_json)) {
+    return std::string(message_json);
+  }
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(message_json.data(), message_json.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return R"({"redacted":"unparseable secret.share"})";
+  }
+  auto type = doc.FindMember("type");
+  if (type == doc.MemberEnd() || !type->value.IsString() ||
+      std::string_view(type->value.GetString(), type->value.GetStringLength()) != "secret.share") {
+    return std::string(message_json);
+  }
+  auto payload = doc.FindMember("payload");
+  if (payload == doc.MemberEnd() || !payload->value.IsObject()) {
+    return std::string(message_json);
+  }
+  auto &alloc = doc.GetAllocator();
+  auto digest = [&](rapidjson::Value &v) {
+    const std::string d = secret_digest_from_sha256(key, value_sha256_hex(v));
+    v.SetString(d.c_str(), static_cast<rapidjson::SizeType>(d.size()), alloc);
+  };
+  bool changed = false;
+  if (auto v = payload->value.FindMember("value"); v != payload->value.MemberEnd()) {
+    digest(v->value);
+    changed = true;
+  }
+  if (auto r = payload->value.FindMember("value_ref"); r != payload->value.MemberEnd()) {
+    const bool keep =
+        r->value.IsString() &&
+        looks_like_secret_reference(
+            std::string_view(r->value.GetString(), r->value.GetStringLength())) &&
+        std::string_view(r->value.GetString(), r->value.GetStringLength()).substr(0, 7) !=
+            "sha256:";
+    if (!keep) {
+      digest(r->value);
       changed = true;
     }
   }

@@ -20,6 +20,17 @@
 namespace pvpd::journal {
 
 std::string redact_secret_share(std::string_view message_json);
+
+// The journal's own pass over a secret.share record (journal writer, docs/journal.md
+// "Secrets"): payload.value and payload.value_ref, whatever form they arrive in (the clear
+// value, the session layer's "sha256:<hex>" digest, or redact_secret_share's
+// {"redacted":"sha256:<hex>"}), become "hmac-sha256:<hex>" = secret_digest_from_sha256(key,
+// sha256 hex of the value). value_ref references (env:NAME, cred:NAME, ...) stay as they are.
+// Messages of other types are returned unchanged. Fail closed: an unparseable secret.share
+// yields {"redacted":"unparseable secret.share"}. An empty key leaves the message unchanged.
+std::string hmac_secret_share(std::string_view message_json, std::string_view key);
+// Cheap pre-check for the writer: false means the message is certainly not a secret.share.
+bool may_be_secret_share(std::string_view message_json);
 // True when value_ref is a reference rather than an inline secret (rules above).
 bool looks_like_secret_reference(std::string_view value_ref);
 

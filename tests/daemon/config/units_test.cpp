@@ -10,6 +10,7 @@ TEST(ConfigUnits, Durations) {
   EXPECT_EQ(parse_duration_ms("10s"), 10000u);
   EXPECT_EQ(parse_duration_ms("5m"), 300000u);
   EXPECT_EQ(parse_duration_ms("1h"), 3600000u);
+  EXPECT_EQ(parse_duration_ms("30d"), 30u * 86400000u);  // journal retention periods
   EXPECT_EQ(parse_duration_ms("1.5s"), 1500u);
   EXPECT_EQ(parse_duration_ms("0.25m"), 15000u);
   EXPECT_EQ(parse_duration_ms("250"), 250u);
@@ -17,7 +18,7 @@ TEST(ConfigUnits, Durations) {
 }
 
 TEST(ConfigUnits, BadDurations) {
-  for (const char *s : {"", "ms", "-1s", "+1s", "1 s", "1sec", "1d", "0.5ms", "1.s", ".5s", "1e3",
+  for (const char *s : {"", "ms", "-1s", "+1s", "1 s", "1sec", "1w", "0.5ms", "1.s", ".5s", "1e3",
                         "s1", "1.5", "99999999999999999999", "999999999999999h"}) {
     EXPECT_FALSE(parse_duration_ms(s).has_value()) << s;
   }
