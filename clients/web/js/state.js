@@ -85,6 +85,21 @@ export class SessionState {
     return [...this.participants.values()].filter((p) => p.type === 'agent');
   }
 
+  // What my participant may do as the server announced it (roles and capabilities narrowed by
+  // the token). Used only to hide controls that would be refused; the server still decides.
+  myRights() {
+    const p = this.participants.get(this.me.id);
+    const roles = p ? p.roles : this.me.roles;
+    const caps = p && p.capsKnown ? p.capabilities : this.me.capabilities;
+    const has = (r) => roles.includes(r);
+    return {
+      prompt: has('driver') || has('navigator') || caps.includes('prompt'),
+      approve: has('approver') || has('admin') || caps.includes('approve'),
+      interrupt: caps.includes('interrupt'),
+      fork: caps.includes('fork'),
+    };
+  }
+
   openGates() {
     return [...this.gates.values()].filter((g) => g.status === 'open');
   }
@@ -121,6 +136,7 @@ export class SessionState {
       roles: Array.isArray(a.roles) ? a.roles.map(String) : old.roles || [],
       capabilities: Array.isArray(a.capabilities) ? a.capabilities.map(String)
                                                   : old.capabilities || [],
+      capsKnown: Array.isArray(a.capabilities) || Boolean(old.capsKnown),
       transport: str(a.transport, old.transport || ''),
       presence: presence || old.presence || 'active',
     };
@@ -282,6 +298,9 @@ export class SessionState {
         this.thinking.active = false;
         if (this.thinkingEntry) {
           this.thinkingEntry.streaming = false;
+          if (this.thinkingEntry.text === '') {
+            this.thinkingEntry.text = '(streamed live; not kept in the history)';
+          }
           this.thinkingEntry = null;
         }
         return true;

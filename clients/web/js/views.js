@@ -77,6 +77,7 @@ export class SessionView {
     this.renderDrafts();
     this.renderBanner();
     this.renderTargets();
+    this.renderControls();
     const st = this.state;
     this.$('title').textContent = `PVP Session: ${st.sessionName || st.session}`;
   }
@@ -223,7 +224,7 @@ export class SessionView {
   updateGateCard(c, g) {
     const st = this.state;
     const key = JSON.stringify([g.status, g.toolName, g.approvals, g.digest, g.result,
-                                g.reason, g.requested, g.policyReason]);
+                                g.reason, g.requested, g.policyReason, st.myRights()]);
     if (c.key === key) {
       return;
     }
@@ -250,7 +251,7 @@ export class SessionView {
         g.comments.length ? ` · ${g.comments.join(' · ')}` : ''}`;
     c.result.textContent = g.result ? `${g.result.ok ? '✓' : '✗'} ${g.result.text}` : '';
     const canVote = open && g.requested && g.agent !== st.me.id &&
-                    !g.approvals.includes(st.me.id);
+                    !g.approvals.includes(st.me.id) && st.myRights().approve;
     c.input.classList.toggle('hidden', !canVote);
     c.buttons.classList.toggle('hidden', !canVote);
   }
@@ -356,6 +357,21 @@ export class SessionView {
       b.textContent = `⚠ INTERRUPT (${i.urgency}) from ${this.state.nameOf(i.from)}${
           i.target ? ` → ${this.state.nameOf(i.target)}` : ''}: ${i.message} — awaiting acknowledgement`;
     }
+  }
+
+  // Controls the server would refuse are disabled (a hint only; it decides).
+  renderControls() {
+    const st = this.state;
+    const rights = st.myRights();
+    const ended = Boolean(st.ended);
+    const prompt = this.$('prompt');
+    const canPrompt = rights.prompt && !ended;
+    prompt.disabled = !canPrompt;
+    prompt.placeholder = ended ? 'the session has ended'
+                               : canPrompt ? 'Prompt the agent (p)' : 'your role cannot prompt';
+    this.$('send').disabled = !canPrompt;
+    this.$('interrupt').disabled = !rights.interrupt || ended;
+    this.$('fork-create').disabled = !rights.fork || ended;
   }
 
   renderTargets() {

@@ -339,3 +339,15 @@ test('state: hostile payload shapes do not throw', () => {
   }
   assert.ok(s.entries.length > 0);
 });
+
+test('state: my rights follow the server\'s announce of me, not what I asked for', () => {
+  const asked = { id: 'eve', roles: ['driver'], capabilities: ['prompt', 'approve', 'interrupt'] };
+  const s = new SessionState('s1', asked);
+  assert.deepEqual(s.myRights(), { prompt: true, approve: true, interrupt: true, fork: false });
+  s.apply({ type: 'participant.announce', sender: 'eve', id: 'a1',
+            payload: { id: 'eve', name: 'Eve', type: 'human', roles: ['observer'],
+                       capabilities: [] } });
+  assert.deepEqual(s.myRights(), { prompt: false, approve: false, interrupt: false, fork: false });
+  s.apply(gateFrames()[1]);
+  assert.equal(s.myPendingGates().length, 1, 'still listed: the server decides who may vote');
+});
