@@ -41,6 +41,8 @@ class OutboundQueue {
   void push_control(pvpd::BufRef buf) { items_.push_back(std::move(buf)); }
   // The message being written, or nullptr.
   const pvpd::BufRef *front() const { return items_.empty() ? nullptr : &items_.front(); }
+  // The i-th queued message (i < size()); stays valid until the lws thread pops it.
+  const pvpd::BufRef &at(std::size_t i) const { return items_[i]; }
   // Removes the front; `pressure_off` is set when the queue drained below half the high-water
   // mark after having crossed it.
   void pop(bool *pressure_off);

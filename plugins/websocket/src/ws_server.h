@@ -111,6 +111,7 @@ class WsServer {
   bool stopping_ = false;       // guarded
   std::unordered_map<pvpd_conn_id, std::unique_ptr<Connection>> conns_;  // guarded
   std::vector<pvpd_conn_id> marked_;                                     // guarded
+  bool wake_pending_ = false;  // guarded: lws_cancel_service called, on_wait_cancelled not yet run
 
   // lws thread only.
   std::unordered_map<std::string, std::size_t> per_ip_;
@@ -120,6 +121,7 @@ class WsServer {
   Timer sweep_timer_{};
   Timer shutdown_timer_{};
   std::vector<unsigned char> scratch_;
+  std::vector<std::string_view> batch_;  // messages framed into the current write
 };
 
 }  // namespace pvpd::websocket
