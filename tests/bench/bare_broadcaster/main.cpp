@@ -4,7 +4,11 @@
 // that opened the same URL path (the path is the "session"). No parsing, no journal, no
 // protocol; one thread; one shared buffer per message whatever the number of receivers.
 //
-// usage: pvp-bare-broadcaster [--listen ADDR] [--port P] [--port-file FILE]
+// Writes use the same technique as pvpd's websocket plugin (several queued messages framed into
+// one raw lws_write, so one send() per batch); --no-batch writes one message per lws_write, the
+// plain way to use the library, to show what batching is worth.
+//
+// usage: pvp-bare-broadcaster [--listen ADDR] [--port P] [--port-file FILE] [--no-batch]
 // Runs until SIGINT/SIGTERM.
 //
 // THREAD: single-threaded (the lws service loop); the signal handler only sets a flag.
@@ -14,6 +18,7 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,6 +45,7 @@ struct Client {
 };
 
 constexpr int kWritesPerCallback = 32;
+constexpr std::size_t kBatchBytes = 64 * 1024;
 volatile std::sig_atomic_t g_stop = 0;
 
 struct Server {
@@ -48,6 +54,8 @@ struct Server {
   struct lws_context *context = nullptr;
   lws_sorted_usec_list_t tick{};
   unsigned long long forwarded = 0;
+  bool batch = true;  // --no-batch: one lws_write (one send()) per message and receiver
+  std::vector<unsigned char> scratch = std::vector<unsigned char>(LWS_PRE + kBatchBytes);
 };
 Server g_server;
 
@@ -80,8 +88,55 @@ void forward(Client &from) {
   }
 }
 
+// Header of an unmasked final frame (RFC 6455 5.2); returns its size.
+std::size_t put_header(unsigned char *p, std::size_t len, bool binary) {
+  p[0] = binary ? 0x82 : 0x81;
+  if (len < 126) {
+    p[1] = static_cast<unsigned char>(len);
+    return 2;
+  }
+  if (len < 65536) {
+    p[1] = 126;
+    p[2] = static_cast<unsigned char>(len >> 8);
+    p[3] = static_cast<unsigned char>(len);
+    return 4;
+  }
+  p[1] = 127;
+  for (int i = 0; i < 8; ++i) {
+    p[2 + i] = static_cast<unsigned char>(static_cast<uint64_t>(len) >> (56 - 8 * i));
+  }
+  return 10;
+}
+
 int on_writeable(Client &c) {
   for (int i = 0; i < kWritesPerCallback && !c.out.empty(); ++i) {
+    if (g_server.batch) {
+      // The same write path as pvpd's websocket plugin: queued messages framed back to back
+      // and written with one raw lws_write (one send()) when they fit in kBatchBytes.
+      unsigned char *const start = g_server.scratch.data() + LWS_PRE;
+      unsigned char *p = start;
+      std::size_t taken = 0;
+      for (const auto &m : c.out) {
+        if (static_cast<std::size_t>(p - start) + 10 + m->size() > kBatchBytes) {
+          break;
+        }
+        p += put_header(p, m->size(), m->binary);
+        std::memcpy(p, m->bytes.data() + LWS_PRE, m->size());
+        p += m->size();
+        ++taken;
+      }
+      if (taken > 0) {
+        const auto n = static_cast<std::size_t>(p - start);
+        if (lws_write(c.wsi, start, n, LWS_WRITE_RAW) < static_cast<int>(n)) {
+          return -1;
+        }
+        c.out.erase(c.out.begin(), c.out.begin() + static_cast<std::ptrdiff_t>(taken));
+        if (lws_send_pipe_choked(c.wsi)) {
+          break;
+        }
+        continue;
+      }
+    }
     Message &m = *c.out.front();
     // lws writes the frame header into the headroom; sharing the buffer between receivers is
     // safe because writes happen one at a time on this thread (lws copies what it cannot send).
@@ -166,9 +221,12 @@ int main(int argc, char **argv) {
       port = std::atoi(argv[++i]);
     } else if (i + 1 < argc && a == "--port-file") {
       port_file = argv[++i];
+    } else if (a == "--no-batch") {
+      g_server.batch = false;
     } else {
       std::fprintf(stderr,
-                   "usage: pvp-bare-broadcaster [--listen ADDR] [--port P] [--port-file FILE]\n");
+                   "usage: pvp-bare-broadcaster [--listen ADDR] [--port P] [--port-file FILE] "
+                   "[--no-batch]\n");
       return 2;
     }
   }

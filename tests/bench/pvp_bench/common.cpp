@@ -284,9 +284,16 @@ std::string result_json(const Result &r) {
 }
 
 std::string create_frame(const std::string &session, int max_participants) {
+  // session.create needs a complete SessionConfig (docs/protocol-schema.md); these are the
+  // documented defaults except max_participants, and heartbeats are slowed down so that a long
+  // run is not interrupted by idle/away presence changes.
   return R"({"v":1,"type":"session.create","session":")" + session +
-         R"(","payload":{"name":"pvp-bench","config":{"max_participants":)" +
-         std::to_string(max_participants) + "}}}";
+         R"(","payload":{"name":"pvp-bench","config":{"require_approval_for":[],)"
+         R"("default_gate_quorum":{"type":"any","count":1},"allow_forks":true,"max_participants":)" +
+         std::to_string(max_participants) +
+         R"(,"ordering_mode":"causal","on_participant_timeout":"wait",)"
+         R"("heartbeat_interval_seconds":3600,"idle_timeout_seconds":86400,)"
+         R"("away_timeout_seconds":86400}}})";
 }
 
 std::string join_frame(const std::string &session, const std::string &id, const std::string &type,

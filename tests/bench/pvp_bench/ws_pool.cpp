@@ -16,7 +16,7 @@ Pool::Pool(std::string host, int port, Handler *handler)
   protocols_[0].name = "pvp-bench";
   protocols_[0].callback = &Pool::callback;
   protocols_[0].per_session_data_size = 0;
-  protocols_[0].rx_buffer_size = 64 * 1024;
+  protocols_[0].rx_buffer_size = 16 * 1024;
   protocols_[1] = lws_protocols{};
   lws_context_creation_info info{};
   info.port = CONTEXT_PORT_NO_LISTEN;

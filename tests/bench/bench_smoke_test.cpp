@@ -1,0 +1,158 @@
+// Smoke test of the benchmark tools (docs/benchmarks.md): pvp-bench runs each scenario once at
+// tiny sizes against a real pvpd (websocket plugin) and against pvp-bare-broadcaster, and must
+// exit 0 with a final JSON line that reports every message delivered exactly once, in order.
+// No timing is asserted: this only proves the tools work, the numbers come from scripts/bench.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "pvpd_process.h"
+
+namespace pvpd::testing {
+namespace {
+
+std::filesystem::path bin(const std::string &name) {
+  return build_dir() / "bin" / name;
+}
+
+// The last non-empty line of `out`, parsed.
+rapidjson::Document last_json(const std::string &out) {
+  std::istringstream in(out);
+  std::string line;
+  std::string last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) {
+      last = line;
+    }
+  }
+  rapidjson::Document d;
+  d.Parse(last.c_str(), last.size());
+  return d;
+}
+
+int read_port(const std::filesystem::path &file) {
+  int port = 0;
+  eventually([&] { return std::filesystem::exists(file); });
+  std::ifstream(file) >> port;
+  return port;
+}
+
+class BenchSmoke : public ::testing::Test {
+ protected:
+  // Runs pvp-bench and checks the summary line. Returns the parsed line for extra checks.
+  rapidjson::Document bench(const std::vector<std::string> &args, int port, pid_t pid) {
+    std::vector<std::string> argv = {bin("pvp-bench").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--port", std::to_string(port), "--server-pid", std::to_string(pid),
+                             "--timeout", "20"});
+    ProcessResult r = run_command(argv, std::chrono::seconds(60));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    rapidjson::Document d = last_json(r.out);
+    EXPECT_TRUE(d.IsObject()) << r.out;
+    if (!d.IsObject()) {
+      return d;
+    }
+    EXPECT_TRUE(d["ok"].GetBool()) << r.out;
+    EXPECT_EQ(d["lost"].GetDouble(), 0) << r.out;
+    EXPECT_EQ(d["duplicated"].GetDouble(), 0) << r.out;
+    EXPECT_EQ(d["reordered"].GetDouble(), 0) << r.out;
+    EXPECT_EQ(d["errors"].GetDouble(), 0) << r.out;
+    EXPECT_EQ(d["delivered"].GetDouble(), d["expected"].GetDouble()) << r.out;
+    return d;
+  }
+};
+
+TEST_F(BenchSmoke, PvpdScenarios) {
+  TempDir dir;
+  auto port_file = dir.path() / "port";
+  auto cfg = dir.write("pvpd.yaml",
+                       "version: 1\n"
+                       "daemon:\n"
+                       "  state_dir: " +
+                           (dir.path() / "state").string() +
+                           "\n"
+                           "  plugin_dirs: [" +
+                           (build_dir() / "lib/pvpd/plugins").string() +
+                           "]\n"
+                           "plugins:\n"
+                           "  - use: websocket\n"
+                           "    id: ws\n"
+                           "    config:\n"
+                           "      listen: [\"127.0.0.1:0\"]\n"
+                           "      max_connections_per_ip: 1000\n"
+                           "      port_file: \"" +
+                           port_file.string() + "\"\n");
+  PvpdProcess pvpd(cfg, dir.path());
+  ASSERT_TRUE(pvpd.wait_for_log("running: 1 plugin instance(s)")) << pvpd.log();
+  const int port = read_port(port_file);
+  ASSERT_GT(port, 0);
+
+  auto d =
+      bench({"fanout", "--receivers", "3", "--messages", "200", "--size", "64"}, port, pvpd.pid());
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_EQ(d["delivered"].GetDouble(), 600);
+  EXPECT_TRUE(d.HasMember("latency_us"));
+  EXPECT_GT(d["server_peak_rss_kib"].GetDouble(), 0);
+  // Open loop at a fixed rate, 1 KiB chunks.
+  d = bench({"fanout", "--receivers", "2", "--messages", "50", "--size", "1024", "--rate", "500"},
+            port, pvpd.pid());
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_EQ(d["delivered"].GetDouble(), 100);
+  d = bench(
+      {"sessions", "--sessions", "3", "--participants", "3", "--rate", "50", "--duration", "0.5"},
+      port, pvpd.pid());
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_EQ(d["delivered"].GetDouble(), 3 * 2 * 25);
+  d = bench({"connect", "--connections", "30", "--group", "5"}, port, pvpd.pid());
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_EQ(d["delivered"].GetDouble(), 30);
+  d = bench({"idle", "--connections", "20", "--hold", "0.2"}, port, pvpd.pid());
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_TRUE(d.HasMember("server_kib_per_connection"));
+  d = bench({"gates", "--messages", "20", "--window", "2"}, port, pvpd.pid());
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_EQ(d["delivered"].GetDouble(), 20);
+}
+
+TEST_F(BenchSmoke, BareBroadcaster) {
+  TempDir dir;
+  auto port_file = dir.path() / "port";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::string b = bin("pvp-bare-broadcaster").string();
+    std::string pf = port_file.string();
+    execl(b.c_str(), b.c_str(), "--port", "0", "--port-file", pf.c_str(),
+          static_cast<char *>(nullptr));
+    _exit(127);
+  }
+  const int port = read_port(port_file);
+  EXPECT_GT(port, 0);
+  if (port > 0) {
+    auto d =
+        bench({"fanout", "--target", "bare", "--receivers", "3", "--messages", "200"}, port, pid);
+    ASSERT_TRUE(d.IsObject());
+    EXPECT_EQ(d["delivered"].GetDouble(), 600);
+    bench({"connect", "--target", "bare", "--connections", "20"}, port, pid);
+  }
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// A wrong invocation is a usage error, not a silent pass.
+TEST(BenchSmokeUsage, RejectsBadArguments) {
+  ProcessResult r = run_command({bin("pvp-bench").string(), "fanout"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = run_command({bin("pvp-bench").string(), "nonsense", "--port", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace pvpd::testing
