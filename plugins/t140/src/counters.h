@@ -45,6 +45,7 @@ namespace pvpd::t140 {
   X(flushes)                  \
   X(revisions)                \
   X(host_errors)              \
+  X(no_session_chunks)        \
   X(ingress_backpressure)
 
 struct Counters {

@@ -111,7 +111,7 @@ std::string context_key(const SpeakerInfo &speaker, uint64_t index) {
 }
 
 std::string context_frame(const std::string &session, const SpeakerInfo &speaker,
-                          const Chunk &chunk) {
+                          const Chunk &chunk, bool gated) {
   rapidjson::StringBuffer sb;
   Writer w(sb);
   w.StartObject();
@@ -141,6 +141,10 @@ std::string context_frame(const std::string &session, const SpeakerInfo &speaker
   w.Bool(chunk.lossy);
   w.Key("sequence");
   w.Uint64(chunk.index);
+  if (gated) {
+    w.Key("requires_approval");
+    w.Bool(true);
+  }
   w.EndObject();
   w.EndObject();
   return done(sb);

@@ -18,8 +18,10 @@ std::string create_frame(const std::string &session, const std::string &name,
 std::string join_frame(const std::string &session, const SpeakerInfo &speaker);
 // Key: t140/<participant>/<stream>/<index>; a revision reuses the revised chunk's key.
 std::string context_key(const SpeakerInfo &speaker, uint64_t index);
+// `gated`: the chunk asks for approval (`requires_approval`, a context_change gate) before it
+// becomes context (gate_transcripts).
 std::string context_frame(const std::string &session, const SpeakerInfo &speaker,
-                          const Chunk &chunk);
+                          const Chunk &chunk, bool gated = false);
 std::string leave_frame(const std::string &session, const SpeakerInfo &speaker,
                         const std::string &reason);
 

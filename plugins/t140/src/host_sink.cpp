@@ -1,6 +1,8 @@
 // Host adapter; see host_sink.h.
 #include "host_sink.h"
 
+#include <rapidjson/document.h>
+
 #include "frames.h"
 
 namespace pvpd::t140 {
@@ -11,10 +13,36 @@ HostSink::HostSink(pvpd::Host host, const ListenerSettings &settings, Counters *
       session_name_(settings.session_name),
       session_config_(settings.session_config),
       create_session_(settings.create_session),
+      join_by_name_(settings.join_by_name),
+      gated_(settings.gate_transcripts),
       token_(settings.token),
       counters_(counters) {}
 
-pvpd_conn_id HostSink::connect(const SpeakerInfo &speaker) {
+std::string HostSink::target_session() const {
+  if (!join_by_name_) {
+    return session_;
+  }
+  if (host_.has(&pvpd_host_api_v1::session_find)) {
+    pvpd_buf *out = nullptr;
+    if (host_.api()->session_find(host_.ctx(), pvpd::to_str(session_name_), &out) == PVPD_OK) {
+      pvpd::BufRef buf(host_.api(), out);
+      rapidjson::Document d;
+      const std::string_view view = buf.view();
+      d.Parse(view.data(), view.size());
+      if (d.IsObject() && d.HasMember("id") && d["id"].IsString()) {
+        return std::string(d["id"].GetString(), d["id"].GetStringLength());
+      }
+    }
+  }
+  return create_session_ ? session_ : std::string();
+}
+
+HostSink::Stream HostSink::connect(const SpeakerInfo &speaker) {
+  Stream stream;
+  stream.session = target_session();
+  if (stream.session.empty()) {
+    return stream;  // join_by_name without a session of that name, and no creating
+  }
   pvpd_conn_info info{};
   info.struct_size = sizeof info;
   // Open auth mode admits only local peers: say so only when the sender really is one.
@@ -27,13 +55,15 @@ pvpd_conn_id HostSink::connect(const SpeakerInfo &speaker) {
   if (s != PVPD_OK) {
     host_.warn("t140: conn_open for " + speaker.source + " failed: " + pvpd::status_name(s));
     Counters::add(counters_->host_errors);
-    return 0;
+    return stream;
   }
   if (create_session_) {
-    send(speaker, conn, create_frame(session_, session_name_, session_config_, speaker));
+    // Idempotent; for a session found by name the creator's config stays.
+    send(speaker, conn, create_frame(stream.session, session_name_, session_config_, speaker));
   }
-  send(speaker, conn, join_frame(session_, speaker));
-  return conn;
+  send(speaker, conn, join_frame(stream.session, speaker));
+  stream.conn = conn;
+  return stream;
 }
 
 void HostSink::send(const SpeakerInfo &speaker, pvpd_conn_id conn, const std::string &frame) {
@@ -48,40 +78,50 @@ void HostSink::send(const SpeakerInfo &speaker, pvpd_conn_id conn, const std::st
 }
 
 void HostSink::open(const SpeakerInfo &speaker) {
-  pvpd_conn_id conn = connect(speaker);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (conn != 0) {
-    conns_[speaker.handle] = conn;
+  Stream stream = connect(speaker);
+  if (stream.conn == 0) {
+    if (stream.session.empty()) {
+      host_.warn("t140: stream " + speaker.source + ": no live session named '" + session_name_ +
+                 "' (join_by_name, create_session false); its text is dropped until one exists");
+    }
+    return;
   }
   host_.info("t140: stream " + speaker.source + " from " + speaker.peer + " joined session " +
-             session_ + " as " + speaker.participant_id);
+             stream.session + " as " + speaker.participant_id);
+  std::lock_guard<std::mutex> lock(mu_);
+  conns_[speaker.handle] = std::move(stream);
 }
 
 void HostSink::chunk(const SpeakerInfo &speaker, const Chunk &chunk) {
-  pvpd_conn_id conn = 0;
+  Stream stream;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = conns_.find(speaker.handle);
-    if (it != conns_.end() && host_closed_.count(it->second) == 0) {
-      conn = it->second;
+    if (it != conns_.end() && host_closed_.count(it->second.conn) == 0) {
+      stream = it->second;
     } else if (it != conns_.end()) {
-      host_closed_.erase(it->second);
+      host_closed_.erase(it->second.conn);
       conns_.erase(it);
     }
   }
-  if (conn == 0) {
-    conn = connect(speaker);  // first text after the host closed us: join again
-    if (conn == 0) {
+  if (stream.conn == 0) {
+    // First text after the host closed us, or a named session appeared: join (again).
+    stream = connect(speaker);
+    if (stream.conn == 0) {
+      if (stream.session.empty()) {
+        Counters::add(counters_->no_session_chunks);
+      }
       return;
     }
     std::lock_guard<std::mutex> lock(mu_);
-    conns_[speaker.handle] = conn;
+    conns_[speaker.handle] = stream;
   }
-  send(speaker, conn, context_frame(session_, speaker, chunk));
+  send(speaker, stream.conn, context_frame(stream.session, speaker, chunk, gated_));
 }
 
 void HostSink::close(const SpeakerInfo &speaker) {
   pvpd_conn_id conn = 0;
+  std::string session;
   bool host_closed = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -89,12 +129,13 @@ void HostSink::close(const SpeakerInfo &speaker) {
     if (it == conns_.end()) {
       return;
     }
-    conn = it->second;
+    conn = it->second.conn;
+    session = it->second.session;
     host_closed = host_closed_.erase(conn) > 0;
     conns_.erase(it);
   }
   if (!host_closed) {
-    send(speaker, conn, leave_frame(session_, speaker, "t140 stream silent"));
+    send(speaker, conn, leave_frame(session, speaker, "t140 stream silent"));
     host_.conn_closed(conn, PVPD_CLOSE_IDLE);
   }
   host_.info("t140: stream " + speaker.source + " (" + speaker.participant_id + ") left");
@@ -102,8 +143,8 @@ void HostSink::close(const SpeakerInfo &speaker) {
 
 bool HostSink::owns(pvpd_conn_id conn) const {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto &[handle, c] : conns_) {
-    if (c == conn) {
+  for (const auto &[handle, stream] : conns_) {
+    if (stream.conn == conn) {
       return true;
     }
   }
@@ -114,8 +155,8 @@ bool HostSink::on_host_close(pvpd_conn_id conn, int32_t reason) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     bool mine = false;
-    for (const auto &[handle, c] : conns_) {
-      mine = mine || c == conn;
+    for (const auto &[handle, stream] : conns_) {
+      mine = mine || stream.conn == conn;
     }
     if (!mine || !host_closed_.insert(conn).second) {
       return mine;

@@ -36,8 +36,15 @@ class HostSink final : public SpeakerSink {
   bool owns(pvpd_conn_id conn) const;
 
  private:
-  // Opens the connection and joins; 0 on failure (logged).
-  pvpd_conn_id connect(const SpeakerInfo &speaker);
+  struct Stream {
+    pvpd_conn_id conn = 0;
+    std::string session;  // the session this stream joined
+  };
+  // The session a new stream joins: `session`, or with join_by_name the newest live session
+  // named session_name (falling back to `session` when it may create one). Empty: none.
+  std::string target_session() const;
+  // Opens the connection and joins; conn 0 on failure (logged) or without a target session.
+  Stream connect(const SpeakerInfo &speaker);
   void send(const SpeakerInfo &speaker, pvpd_conn_id conn, const std::string &frame);
 
   pvpd::Host host_;
@@ -45,11 +52,13 @@ class HostSink final : public SpeakerSink {
   std::string session_name_;
   std::string session_config_;
   bool create_session_;
+  bool join_by_name_;
+  bool gated_;
   std::string token_;
   Counters *counters_;
   mutable std::mutex mu_;
-  std::map<uint64_t, pvpd_conn_id> conns_;  // speaker handle -> live connection
-  std::set<pvpd_conn_id> host_closed_;      // closed by the host; reopened on next text
+  std::map<uint64_t, Stream> conns_;    // speaker handle -> live connection
+  std::set<pvpd_conn_id> host_closed_;  // closed by the host; reopened on next text
 };
 
 }  // namespace pvpd::t140

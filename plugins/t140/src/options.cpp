@@ -146,6 +146,10 @@ void parse_listener(const rapidjson::Value &v, std::size_t index, Reader &r, Lis
   r.string(member(v, "session"), base + "/session", &l->session);
   r.string(member(v, "session_name"), base + "/session_name", &l->session_name);
   r.boolean(member(v, "create_session"), base + "/create_session", &l->create_session);
+  r.boolean(member(v, "join_by_name"), base + "/join_by_name", &l->join_by_name);
+  if (l->join_by_name && l->session_name.empty()) {
+    r.fail(base + "/join_by_name", "join_by_name needs session_name (the name to look up)");
+  }
   r.string(member(v, "token"), base + "/token", &l->token);
   if (const rapidjson::Value *sc = member(v, "session_config")) {
     if (!sc->IsObject()) {
@@ -324,11 +328,6 @@ std::vector<SettingsError> parse_settings(std::string_view config_json, Settings
   Settings s;
   Reader r(&errors);
   r.boolean(member(doc, "gate_transcripts"), "/gate_transcripts", &s.gate_transcripts);
-  if (s.gate_transcripts) {
-    r.fail("/gate_transcripts",
-           "gate_transcripts is not supported: pvpd gates only tool.propose, so a plugin cannot "
-           "open a context_change gate (see docs/plugins/t140.md)");
-  }
   const rapidjson::Value *ls = member(doc, "listeners");
   if (ls == nullptr) {
     s.listeners.emplace_back();
@@ -347,6 +346,9 @@ std::vector<SettingsError> parse_settings(std::string_view config_json, Settings
       }
       s.listeners.push_back(std::move(l));
     }
+  }
+  for (ListenerSettings &l : s.listeners) {
+    l.gate_transcripts = s.gate_transcripts;
   }
   if (errors.empty()) {
     *out = std::move(s);

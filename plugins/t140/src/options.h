@@ -42,8 +42,10 @@ struct ListenerSettings {
   std::string session = "t140";
   std::string session_name;
   bool create_session = true;
-  std::string session_config;  // JSON object for session.create (empty = the protocol defaults)
-  std::string token;           // secret
+  bool join_by_name = false;      // target the newest live session named session_name
+  bool gate_transcripts = false;  // copied from Settings: chunks ask for approval
+  std::string session_config;     // JSON object for session.create (empty = the protocol defaults)
+  std::string token;              // secret
   uint8_t t140_pt = 96;
   uint8_t red_pt = 98;
   Demux demux = Demux::kSsrc;
@@ -96,6 +98,9 @@ inline constexpr pvpd_option_desc kOptions[] = {
                         "Name given to the session when this listener creates it."),
     pvpd::option(PVPD_OPT_BOOL, "listeners[].create_session", "true",
                  "Send session.create (idempotent) before each join."),
+    pvpd::option(PVPD_OPT_BOOL, "listeners[].join_by_name", "false",
+                 "Join the newest live session named session_name; without one, create "
+                 "session `session` with that name (create_session) or drop the text (counted)."),
     pvpd::option(PVPD_OPT_ANY, "listeners[].session_config", nullptr,
                  "SessionConfig object for session.create (default: the protocol's defaults)."),
     pvpd::option_string("listeners[].token", nullptr,

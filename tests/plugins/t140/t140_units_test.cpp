@@ -309,6 +309,7 @@ TEST(Options, DefaultsAndErrors) {
 
   auto errs = parse_settings(
       R"({"gate_transcripts":true,"listeners":[{"demux":"x","red_pt":96,"address":"nope",)"
+      R"("join_by_name":true,)"
       R"("allow_from":["10.0.0.0/33"],"participants":[{"stream":"bad","id":""}],)"
       R"("srtp":{"key":"00","profile":"AES_256"}}]})",
       &s);
@@ -317,11 +318,19 @@ TEST(Options, DefaultsAndErrors) {
     pointers.push_back(e.pointer);
   }
   for (const char *p :
-       {"/gate_transcripts", "/listeners/0/demux", "/listeners/0/red_pt", "/listeners/0/address",
-        "/listeners/0/allow_from/0", "/listeners/0/participants/0/stream",
+       {"/listeners/0/join_by_name", "/listeners/0/demux", "/listeners/0/red_pt",
+        "/listeners/0/address", "/listeners/0/allow_from/0", "/listeners/0/participants/0/stream",
         "/listeners/0/participants/0/id", "/listeners/0/srtp/key", "/listeners/0/srtp/profile"}) {
     EXPECT_NE(std::find(pointers.begin(), pointers.end(), p), pointers.end()) << p;
   }
+  // gate_transcripts is supported now, and reaches every listener.
+  EXPECT_EQ(std::find(pointers.begin(), pointers.end(), "/gate_transcripts"), pointers.end());
+  Settings gated;
+  ASSERT_TRUE(
+      parse_settings(R"({"gate_transcripts":true,"listeners":[{"name":"a"},{"name":"b"}]})", &gated)
+          .empty());
+  EXPECT_TRUE(gated.listeners[0].gate_transcripts);
+  EXPECT_TRUE(gated.listeners[1].gate_transcripts);
 }
 
 TEST(Options, SrtpKeyIsHexOfTheProfileLength) {
@@ -369,6 +378,10 @@ TEST(Frames, ContextAddCarriesSpeakerKeyAndFlags) {
   rapidjson::Document d;
   d.Parse(context_frame("s1", sp, c).c_str());
   ASSERT_FALSE(d.HasParseError());
+  EXPECT_FALSE(d["payload"].HasMember("requires_approval"));
+  rapidjson::Document gated;
+  gated.Parse(context_frame("s1", sp, c, true).c_str());
+  EXPECT_TRUE(gated["payload"]["requires_approval"].GetBool());
   EXPECT_STREQ(d["type"].GetString(), "context.add");
   EXPECT_STREQ(d["sender"].GetString(), "alice");
   const auto &p = d["payload"];
