@@ -197,8 +197,11 @@ test('driver prompts, both see the stream, approver approves the gate, the resul
 
 test('the approver rejects with a reason; the tool never runs and the agent is told why',
      async () => {
-  await withDaemon({ name: 'web-reject' }, async (d) => {
-    const { driver, approver } = await driverAndApprover(d);
+  await withDaemon({ name: 'web-reject', agentExtra: ['thinking_visibility: approvers_only'] },
+                   async (d) => {
+    const { driver, approver, session } = await driverAndApprover(d);
+    const observer = await newPage(chrome.context);
+    await signIn(observer, d.base, { name: 'Olga', role: 'observer', session });
     // Collaborative drafting: the approver sees the driver's draft live.
     await driver.click('#prompt');
     await driver.keyboard.type('reject-me please');
@@ -211,6 +214,18 @@ test('the approver rejects with a reason; the tool never runs and the agent is t
     await openGateCard(approver);
     assert.match(await approver.$eval('.gate:not(.closed)', (n) => n.textContent),
                  /shell echo web-e2e-must-not-run/);
+    // Thinking visible to approvers only: the approver sees it, the observer never gets it.
+    assert.match(await approver.$eval('#thinking', (n) => n.textContent), /asking the approvers/);
+    assert.match(await approver.$eval('#thinking-who', (n) => n.textContent),
+                 /visible to approvers_only/);
+    await waitFor('the gate on the observer page', async () =>
+      (await observer.$eval('#gates', (n) => n.textContent)).includes('web-e2e-must-not-run'));
+    assert.equal(await observer.$eval('#thinking', (n) => n.textContent), '');
+    assert.ok(!(await streamText(observer)).includes('asking the approvers'));
+    assert.equal(await observer.$$eval('.gate .buttons:not(.hidden) button.approve',
+                                       (b) => b.length),
+                 0, 'an observer gets no vote buttons');
+    assert.ok(await observer.$eval('#prompt', (t) => t.disabled), 'nor a prompt box');
     // Keyboard path, as in the TUI: `r`, a reason, Enter.
     await approver.click('#stream');
     await approver.keyboard.press('r');
@@ -220,15 +235,17 @@ test('the approver rejects with a reason; the tool never runs and the agent is t
     await approver.fill('#vote-text', 'not on a Friday');
     await approver.keyboard.press('Enter');
     for (const page of [driver, approver]) {
-      await waitFor('the refusal answer', async () =>
-        (await streamText(page)).includes('Not running it:'));
+      // The agent's answer quotes the reason (it streams: wait for the whole of it).
+      await waitFor('the refusal answer with the reason', async () => {
+        const t = await streamText(page);
+        const at = t.indexOf('Not running it:');
+        return at >= 0 && t.indexOf('not on a Friday', at) > at;
+      });
       await waitFor('the gate to close as rejected', async () =>
         (await page.$eval('#gates', (n) => n.textContent)).includes('rejected'));
     }
     const text = await streamText(driver);
     assert.match(text, /Arno rejected: not on a Friday/);
-    assert.ok(text.indexOf('not on a Friday', text.indexOf('Not running it:')) > 0,
-              'the reason reaches the agent');
     assert.ok(!(await driver.$('li.tool-result')), 'no tool result: the tool never ran');
     assert.ok(!(await driver.$('li.tool-output')));
     await screenshot(driver, 'gate-rejected-driver');

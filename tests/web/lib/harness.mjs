@@ -61,6 +61,7 @@ export const AGENT_RULES = [
   '          after_tools: "Check finished: {results}"',
   '          after_refusal: "Not running it: {results}"',
   '        - match: "reject-me"',
+  '          think: ["Cleanup is risky; asking the approvers first."]',
   '          respond: "I will run the cleanup command."',
   '          tools: [{name: shell, input: {argv: ["echo", "web-e2e-must-not-run"]}}]',
   '          after_tools: "Cleanup finished: {results}"',
@@ -74,7 +75,9 @@ export function sha256hex(s) {
 }
 
 export class Daemon {
-  constructor({ name = 'web', auth = null } = {}) {
+  // `agentExtra`: more agent option lines, e.g. ['thinking_visibility: approvers_only'].
+  constructor({ name = 'web', auth = null, agentExtra = [] } = {}) {
+    this.agentExtra = agentExtra;
     this.dir = mkdtempSync(join(tmpdir(), `pvpd-${name}-`));
     this.portFile = join(this.dir, 'port');
     this.auth = auth;
@@ -107,6 +110,7 @@ export class Daemon {
       '      auto_join: true',
       '      pace: 15ms',
       '      chunk_chars: 6',
+      ...this.agentExtra.map((l) => `      ${l}`),
       '      rules:',
       ...AGENT_RULES,
       '',
