@@ -320,6 +320,7 @@ TEST_F(JournalDaemonTest, DiskFullRejectsFramesAndRecoversWhenSpaceReturns) {
   const std::string detail = e["payload"]["message"].GetString();
   EXPECT_NE(detail.find("could not be recorded"), std::string::npos) << detail;
   EXPECT_NE(detail.find("disk full"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find(dir_.path().string()), std::string::npos) << "server path leaked";
   EXPECT_EQ(std::filesystem::file_size(journal), size_before) << "partial record left behind";
   auto verify_full = pvpctl({"verify", "full"});
   EXPECT_EQ(verify_full.exit_code, 0) << verify_full.out << verify_full.err;

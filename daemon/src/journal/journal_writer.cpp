@@ -158,6 +158,22 @@ void JournalWriter::run() {
   }
 }
 
+namespace {
+
+// A full disk is the one append failure senders routinely see (the session layer forwards the
+// message in its error frame), so it is reported without server paths; the full text, path
+// included, goes to the log.
+Status for_sender(const std::string &session, Status st) {
+  constexpr std::string_view kFull = "(disk full or file size limit)";
+  if (st.code() != PVPD_E_IO || st.message().find(kFull) == std::string::npos) {
+    return st;
+  }
+  spdlog::error("journal: session {}: {}", session, st.message());
+  return Status(PVPD_E_IO, "journal storage is full " + std::string(kFull));
+}
+
+}  // namespace
+
 void JournalWriter::run_retention() {
   auto r = apply_retention(dir_, std::chrono::milliseconds(opts_.retention_ended_after_ms),
                            opts_.retention_archive);
@@ -321,7 +337,7 @@ void JournalWriter::write_record(Job &job, std::vector<Done> &done) {
   std::string storage;
   auto journaled = journaled_form(msg, storage);
   if (!journaled) {
-    done.push_back(Done{std::move(job.cb), journaled.status(), nullptr});
+    done.push_back(Done{std::move(job.cb), for_sender(s.id, journaled.status()), nullptr});
     return;
   }
   const std::string hash = record_hash(s.last_hash, job.seq, journaled.value());
@@ -331,7 +347,7 @@ void JournalWriter::write_record(Job &job, std::vector<Done> &done) {
     if (rollback_failed) {
       s.broken = st;
     }
-    done.push_back(Done{std::move(job.cb), st, nullptr});
+    done.push_back(Done{std::move(job.cb), for_sender(s.id, st), nullptr});
     return;
   }
   s.last_hash = hash;
@@ -341,7 +357,7 @@ void JournalWriter::write_record(Job &job, std::vector<Done> &done) {
     case FsyncMode::kAlways:
       if (Status st = s.file.sync(); !st) {
         rollback_to_synced(s, st);
-        done.push_back(Done{std::move(job.cb), st, nullptr});
+        done.push_back(Done{std::move(job.cb), for_sender(s.id, st), nullptr});
         return;
       }
       mark_synced(s);
@@ -374,6 +390,7 @@ void JournalWriter::commit(std::vector<Done> &done) {
       mark_synced(s);
     } else {
       rollback_to_synced(s, st);
+      st = for_sender(s.id, std::move(st));
     }
     outcome.emplace(&s, std::move(st));
   }
