@@ -187,6 +187,15 @@ test('driver prompts, both see the stream, approver approves the gate, the resul
     await driver.click('#forks button:has-text("experiment")');
     await waitFor('the switch', async () =>
       (await driver.$eval('#fork-current', (n) => n.textContent)) === 'on experiment');
+    // ... proposes merging it back; the approver executes the merge.
+    await driver.click('#forks button.merge-propose');
+    await approver.waitForSelector('#forks button.merge-execute', { timeout: 10000 });
+    await approver.click('#forks button.merge-execute');
+    for (const page of [driver, approver]) {
+      await waitFor('the merge', async () =>
+        (await page.$eval('#forks', (n) => n.textContent)).includes(
+            'merge experiment → main (append) ✓ merged'));
+    }
 
     for (const page of [driver, approver, phone]) {
       assert.deepEqual(page.cspViolations, []);

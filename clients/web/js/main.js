@@ -171,6 +171,9 @@ class App {
       approve: (g, comment) => this.approve(g, comment),
       reject: (g, reason) => this.reject(g, reason),
       switchFork: (f) => this.send(frames.forkSwitch(signin.session, signin.me.id, f)),
+      proposeMerge: (src, dst) =>
+        this.send(frames.mergePropose(signin.session, signin.me.id, src, dst)),
+      executeMerge: (id) => this.send(frames.mergeExecute(signin.session, signin.me.id, id)),
     });
     $('signin').classList.add('hidden');
     $('view').classList.remove('hidden');

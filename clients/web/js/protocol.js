@@ -132,6 +132,17 @@ export const frames = {
       copy_context: true,
     });
   },
+  mergePropose(session, sender, source, target) {
+    return envelope('merge.propose', session, sender, {
+      source_fork: source,
+      target_fork: target,
+      strategy: 'append',
+      summary: 'proposed from the web dashboard',
+    });
+  },
+  mergeExecute(session, sender, proposal) {
+    return envelope('merge.execute', session, sender, { merge_proposal: proposal });
+  },
   leave(session, sender) {
     return envelope('session.leave', session, sender, { reason: 'left from the web dashboard' });
   },

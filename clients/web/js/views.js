@@ -332,9 +332,26 @@ export class SessionView {
     for (const f of st.forks.values()) {
       items.push(mk(f.id, f.name, `by ${st.nameOf(f.creator)}; ${f.participants.length} member(s)`));
     }
+    const canFork = st.myRights().fork && !st.ended;
+    if (st.currentFork !== 'main' && canFork) {
+      const li = el('li');
+      const b = el('button', 'secondary merge-propose',
+                   `Propose merging ${st.forkName(st.currentFork)} into main`);
+      b.type = 'button';
+      b.addEventListener('click', () => this.actions.proposeMerge(st.currentFork, 'main'));
+      li.append(b);
+      items.push(li);
+    }
     for (const m of st.merges) {
-      items.push(el('li', 'dim', `merge ${st.forkName(m.source)} → ${st.forkName(m.target)} (${
-          m.strategy})${m.executed ? ' ✓ merged' : ' proposed'}`));
+      const li = el('li', 'dim merge', `merge ${st.forkName(m.source)} → ${st.forkName(m.target)} (${
+          m.strategy})${m.executed ? ' ✓ merged' : ' proposed'}`);
+      if (!m.executed && canFork) {
+        const b = el('button', 'secondary merge-execute', 'Execute');
+        b.type = 'button';
+        b.addEventListener('click', () => this.actions.executeMerge(m.id));
+        li.append(' ', b);
+      }
+      items.push(li);
     }
     this.$('forks').replaceChildren(...items);
   }
