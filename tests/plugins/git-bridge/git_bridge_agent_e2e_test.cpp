@@ -107,9 +107,20 @@ void open_session(ws::WsDaemon &d, ws::WsClient &alice, const std::string &sid) 
   ASSERT_TRUE(alice.wait_open());
   ASSERT_TRUE(alice.send_text(create_frame(sid, "alice", session_config_json(1))));
   ASSERT_TRUE(alice.send_text(human_join_frame(sid, "alice", {"driver", "approver"})));
-  ASSERT_TRUE(wait_type(alice, "participant.announce", [](const rapidjson::Document &f) {
-    return str(f["payload"], "id") == "claude";
-  })) << d.process().log();
+  auto frames = agent::collect_until(alice, "participant.announce");
+  bool agent_joined = false;
+  std::string seen;
+  for (const auto &f : frames) {
+    seen += " " + str(f, "type");
+    agent_joined = agent_joined || (str(f, "type") == "participant.announce" &&
+                                    str(f["payload"], "id") == "claude");
+  }
+  if (!agent_joined) {
+    agent_joined = wait_type(alice, "participant.announce", [](const rapidjson::Document &f) {
+                     return str(f["payload"], "id") == "claude";
+                   }).has_value();
+  }
+  ASSERT_TRUE(agent_joined) << "received:" << seen << "\n" << d.process().log();
 }
 
 // Prompts `text`, approves the one proposal it leads to, and returns its tool.result payload
