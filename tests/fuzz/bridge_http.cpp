@@ -1,7 +1,8 @@
 // Fuzz target: the git bridge's request handling (plugins/git-bridge): HTTP target parsing
 // (path, query, percent-decoding), JSON bodies of every POST endpoint, the unix socket's
 // newline-JSON actions, the commit-message trailer rewriting of the prepare-commit-msg hook,
-// and the bus envelopes the decision tracker digests.
+// and the bus envelopes the decision tracker digests; the decision state file decoder and the
+// PVP-Journal anchor parser (commit messages are untrusted).
 //
 // Input: "<METHOD> <target>\n<body>". Invariant: every JSON answer parses as JSON.
 #include <git2.h>
@@ -13,7 +14,9 @@
 #include <string_view>
 
 #include "bridge_api.h"
+#include "commit_metadata.h"
 #include "decision_state.h"
+#include "decision_store.h"
 
 namespace {
 
@@ -59,5 +62,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   must_be_json(world.api.handle_socket_line(body));
   world.tracker.observe(body);
+  std::string error;
+  if (auto st = pvpd::git_bridge::decode_state(body, &error)) {
+    // Whatever decodes encodes again to a state file that decodes.
+    if (!pvpd::git_bridge::decode_state(pvpd::git_bridge::encode_state(*st), &error)) {
+      __builtin_trap();
+    }
+  }
+  if (auto a = pvpd::git_bridge::parse_journal_anchor(body)) {
+    if (a->hash.size() != 64 || std::to_string(a->seq) + ":" + a->hash != body) {
+      __builtin_trap();
+    }
+  }
   return 0;
 }

@@ -125,8 +125,9 @@ Trailers build_trailers(const SessionDecisions &s) {
 
 std::optional<JournalAnchor> parse_journal_anchor(std::string_view value) {
   std::size_t colon = value.find(':');
-  if (colon == 0 || colon == std::string_view::npos || value.size() - colon - 1 != 64) {
-    return std::nullopt;
+  if (colon == 0 || colon == std::string_view::npos || value.size() - colon - 1 != 64 ||
+      (value[0] == '0' && colon > 1)) {
+    return std::nullopt;  // one spelling per anchor: no leading zeros
   }
   JournalAnchor a;
   for (char c : value.substr(0, colon)) {

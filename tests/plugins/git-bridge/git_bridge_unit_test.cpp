@@ -314,7 +314,7 @@ TEST_F(LibGit2, ForkBranchesMergeFastForwardMergeCommitAndConflicts) {
 namespace pvpd::git_bridge {
 namespace {
 
-TEST(JournalAnchorTest, TrailerAndNoteCarryTheAnchorAndParseBack) {
+TEST_F(LibGit2, JournalAnchorInTrailerAndNoteParsesBack) {
   DecisionTracker t;
   scripted_session(&t, "ses-j");
   auto s = t.snapshot("ses-j");
@@ -358,7 +358,7 @@ TEST(JournalAnchorTest, MalformedAnchorsAreRejected) {
   for (const std::string &bad :
        {std::string(""), std::string(":") + h, "x:" + h, "1:" + h.substr(1), "1:" + h + "0",
         "1:" + std::string(63, 'a') + "G", "1:" + std::string(63, 'a') + "A", "-1:" + h,
-        "99999999999999999999999:" + h, "1" + h, std::string("1:"), "1 :" + h}) {
+        "99999999999999999999999:" + h, "1" + h, "01:" + h, std::string("1:"), "1 :" + h}) {
     EXPECT_FALSE(parse_journal_anchor(bad)) << bad;
   }
 }
