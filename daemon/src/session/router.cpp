@@ -449,6 +449,7 @@ void Router::tick() {
     heartbeat_tick(*s, t);
     gates_tick(*s, t);
     interrupts_tick(*s, t);
+    secrets_tick(*s, t);
   }
 }
 

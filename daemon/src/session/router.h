@@ -178,6 +178,8 @@ class Router {
   void mark_interrupted(Session &s, const std::string &target, const std::string &by,
                         const std::string &interrupt_id, const std::string &urgency);
   void interrupts_tick(Session &s, uint64_t now_ms);
+  // Secrets past their expires_at: the server revokes them (secret.revoke, reason "expired").
+  void secrets_tick(Session &s, uint64_t now_ms);
   void handle_fork(Inbound &in);
   void handle_merge(Inbound &in);
   void handle_relay(Inbound &in);

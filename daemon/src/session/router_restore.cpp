@@ -16,23 +16,6 @@
 namespace pvpd::session {
 namespace {
 
-uint64_t ts_ms(const std::string &ts) {
-  struct tm tm_utc {};
-  if (sscanf(ts.c_str(), "%d-%d-%dT%d:%d:%d", &tm_utc.tm_year, &tm_utc.tm_mon, &tm_utc.tm_mday,
-             &tm_utc.tm_hour, &tm_utc.tm_min, &tm_utc.tm_sec) != 6) {
-    return 0;
-  }
-  int ms = 0;
-  auto dot = ts.find('.');
-  if (dot != std::string::npos) {
-    ms = atoi(ts.c_str() + dot + 1) % 1000;
-  }
-  tm_utc.tm_year -= 1900;
-  tm_utc.tm_mon -= 1;
-  time_t secs = timegm(&tm_utc);
-  return secs < 0 ? 0 : static_cast<uint64_t>(secs) * 1000 + static_cast<uint64_t>(ms);
-}
-
 std::string fork_of(const bus::Envelope &env) {
   const auto &d = env.document();
   auto it = d.FindMember("fork");
@@ -128,7 +111,7 @@ void Router::restore_record(Session &s, bus::Envelope &env, const bus::RoutedMes
     p->announce.CopyFrom(pp, p->announce.GetAllocator());
     p->conn = 0;
     p->presence = "disconnected";
-    p->last_active_ms = ts_ms(json_string(env.document(), "ts"));
+    p->last_active_ms = parse_iso8601_ms(json_string(env.document(), "ts"));
   } else if (t == "session.leave") {
     s.participants.erase(std::remove_if(s.participants.begin(), s.participants.end(),
                                         [&](const Participant &p) { return p.id == msg.sender; }),
@@ -168,6 +151,8 @@ void Router::restore_record(Session &s, bus::Envelope &env, const bus::RoutedMes
     if (t == "secret.share") {
       SecretMeta meta;
       meta.scope = json_strings(pl, "scope");
+      meta.expires_at_ms = parse_iso8601_ms(json_string(pl, "expires_at"));
+      meta.sharer = msg.sender;
       s.secrets[key] = meta;
     } else if (auto it = s.secrets.find(key); it != s.secrets.end()) {
       it->second.revoked = true;
@@ -255,7 +240,7 @@ void Router::restore_record(Session &s, bus::Envelope &env, const bus::RoutedMes
   } else if (t == "gate.timeout") {
     std::string gate_id = json_string(pl, "gate");
     if (json_string(pl, "resolution") == "escalated") {
-      (void)s.gates.escalate(gate_id, ts_ms(json_string(env.document(), "ts")),
+      (void)s.gates.escalate(gate_id, parse_iso8601_ms(json_string(env.document(), "ts")),
                              options_.gate_timeout_ms);
     } else {
       s.gates.close(gate_id);
@@ -313,7 +298,7 @@ void Router::reopen_gate(Session &s, bus::Envelope &env, const bus::RoutedMessag
       gate.proposer = held->second.sender;
     }
     gate.rule = rule.value();
-    gate.created_ms = ts_ms(json_string(env.document(), "ts"));
+    gate.created_ms = parse_iso8601_ms(json_string(env.document(), "ts"));
     auto to = pl.FindMember("timeout_seconds");
     gate.timeout_ms = to != pl.MemberEnd() && to->value.IsUint64() ? to->value.GetUint64() * 1000
                                                                    : options_.gate_timeout_ms;

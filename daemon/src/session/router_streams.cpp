@@ -14,24 +14,6 @@ rapidjson::Value str_value(std::string_view s, rapidjson::Document::AllocatorTyp
   return bus::make_json_string(s, alloc);
 }
 
-// "2026-11-22T03:16:29.372Z" -> Unix ms; 0 when unparsable.
-uint64_t parse_iso8601_ms(const std::string &ts) {
-  struct tm tm_utc {};
-  int ms = 0;
-  if (sscanf(ts.c_str(), "%d-%d-%dT%d:%d:%d", &tm_utc.tm_year, &tm_utc.tm_mon, &tm_utc.tm_mday,
-             &tm_utc.tm_hour, &tm_utc.tm_min, &tm_utc.tm_sec) != 6) {
-    return 0;
-  }
-  auto dot = ts.find('.');
-  if (dot != std::string::npos) {
-    ms = atoi(ts.c_str() + dot + 1) % 1000;
-  }
-  tm_utc.tm_year -= 1900;
-  tm_utc.tm_mon -= 1;
-  time_t secs = timegm(&tm_utc);
-  return secs < 0 ? 0 : static_cast<uint64_t>(secs) * 1000 + static_cast<uint64_t>(ms);
-}
-
 }  // namespace
 
 void Router::handle_context(Inbound &in) {
@@ -96,6 +78,7 @@ void Router::handle_secret(Inbound &in) {
   SecretMeta meta;
   meta.scope = json_strings(pl, "scope");
   meta.expires_at_ms = parse_iso8601_ms(json_string(pl, "expires_at"));
+  meta.sharer = in.participant->id;
   if (meta.expires_at_ms != 0 && meta.expires_at_ms <= now()) {
     fail(in, "INVALID_MESSAGE", "payload.expires_at is in the past");
     return;
@@ -132,6 +115,25 @@ void Router::handle_secret(Inbound &in) {
     if (p.connected() && std::find(audience.begin(), audience.end(), p.id) != audience.end()) {
       send_when_durable(s, p.conn, live);
     }
+  }
+}
+
+void Router::secrets_tick(Session &s, uint64_t now_ms) {
+  for (auto &[key, meta] : s.secrets) {
+    if (meta.revoked || meta.expires_at_ms == 0 || meta.expires_at_ms > now_ms) {
+      continue;
+    }
+    meta.revoked = true;
+    // Recorded like a participant's revoke, so holders drop it and a restart knows it is gone.
+    bus::Envelope e = server_frame("secret.revoke", s, "system");
+    auto &a = e.allocator();
+    e.payload().AddMember("key", str_value(key, a), a);
+    e.payload().AddMember("reason", "expired", a);
+    std::vector<std::string> audience = meta.scope;
+    if (!meta.sharer.empty()) {
+      audience.push_back(meta.sharer);
+    }
+    record_and_route(s, e, Audience{audience, false, {}});
   }
 }
 

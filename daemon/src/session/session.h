@@ -58,8 +58,9 @@ struct ContextItem {
 
 struct SecretMeta {
   std::vector<std::string> scope;
-  uint64_t expires_at_ms = 0;  // 0 = never
+  uint64_t expires_at_ms = 0;  // 0 = never; at expiry the server revokes it
   bool revoked = false;
+  std::string sharer;
 };
 
 struct Proposal {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace pvpd {
@@ -78,6 +79,23 @@ std::string iso8601_ms(uint64_t unix_ms) {
                 tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec,
                 static_cast<unsigned>(unix_ms % 1000));
   return buf;
+}
+
+uint64_t parse_iso8601_ms(const std::string &ts) {
+  struct tm tm_utc {};
+  if (std::sscanf(ts.c_str(), "%d-%d-%dT%d:%d:%d", &tm_utc.tm_year, &tm_utc.tm_mon, &tm_utc.tm_mday,
+                  &tm_utc.tm_hour, &tm_utc.tm_min, &tm_utc.tm_sec) != 6) {
+    return 0;
+  }
+  int ms = 0;
+  auto dot = ts.find('.');
+  if (dot != std::string::npos) {
+    ms = std::atoi(ts.c_str() + dot + 1) % 1000;
+  }
+  tm_utc.tm_year -= 1900;
+  tm_utc.tm_mon -= 1;
+  time_t secs = timegm(&tm_utc);
+  return secs < 0 ? 0 : static_cast<uint64_t>(secs) * 1000 + static_cast<uint64_t>(ms);
 }
 
 }  // namespace pvpd

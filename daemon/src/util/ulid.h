@@ -31,5 +31,7 @@ std::string new_ulid();
 uint64_t unix_now_ms();
 // "2026-11-22T03:16:29.372Z" (what the reference server sends in `ts`).
 std::string iso8601_ms(uint64_t unix_ms);
+// The inverse for timestamps of that shape ("Z" assumed, fraction optional); 0 when unparsable.
+uint64_t parse_iso8601_ms(const std::string &ts);
 
 }  // namespace pvpd

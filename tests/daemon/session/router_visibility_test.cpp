@@ -1,5 +1,6 @@
 // Visibility: context visible_to, thinking streams, secret scope, forks — live and on replay.
 #include "router_test_util.h"
+#include "util/ulid.h"
 
 namespace pvpd::testing {
 namespace {
@@ -118,6 +119,43 @@ TEST_F(RouterVisibilityTest, ExpiredOrRevokedSecretsAreHandled) {
   h_.send(alice_, H::frame("secret.revoke", "s1", "alice", R"({"key":"k","reason":"r"})"));
   EXPECT_EQ(h_.types(agent_), (std::vector<std::string>{"secret.share", "secret.revoke"}));
   EXPECT_TRUE(h_.take(bob_).empty());
+}
+
+TEST_F(RouterVisibilityTest, SecretsAreRevokedByTheServerWhenTheyExpire) {
+  // Expires 90 s after the fake clock's now.
+  const std::string expires = iso8601_ms(h_.now_ms + 90'000);
+  h_.send(alice_, H::frame("secret.share", "s1", "alice",
+                           R"({"key":"k","scope":["agent"],"value_ref":"v","expires_at":")" +
+                               expires + R"("})"));
+  EXPECT_EQ(h_.types(agent_), (std::vector<std::string>{"secret.share"}));
+  h_.clear_all();
+  // Pings and presence frames also arrive while the clock moves: look at revokes only.
+  auto revokes = [&](pvpd_conn_id c) {
+    std::vector<Frame> out;
+    for (auto &f : h_.take(c)) {
+      if (f.type() == "secret.revoke") {
+        out.push_back(std::move(f));
+      }
+    }
+    return out;
+  };
+  h_.advance(60'000);
+  EXPECT_TRUE(revokes(agent_).empty()) << "not yet expired";
+  h_.advance(31'000);
+  auto got = revokes(agent_);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].sender(), "system");
+  EXPECT_EQ(got[0].str("key"), "k");
+  EXPECT_EQ(got[0].str("reason"), "expired");
+  EXPECT_EQ(revokes(alice_).size(), 1u) << "the sharer learns it too";
+  EXPECT_TRUE(revokes(bob_).empty()) << "outside the scope nobody hears of it";
+  // Once expired it is no longer active: a revoke is refused, and it is revoked only once.
+  h_.send(alice_, H::frame("secret.revoke", "s1", "alice", R"({"key":"k","reason":"r"})"));
+  auto refused = h_.take(alice_);
+  ASSERT_FALSE(refused.empty());
+  EXPECT_EQ(refused.back().str("code"), "INVALID_STATE");
+  h_.advance(60'000);
+  EXPECT_TRUE(revokes(agent_).empty());
 }
 
 TEST_F(RouterVisibilityTest, ForkFramesReachOnlyTheForksParticipants) {
