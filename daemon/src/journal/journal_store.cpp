@@ -8,6 +8,7 @@
 
 #include "journal/journal_file.h"
 #include "journal/journal_writer.h"
+#include "journal/retention.h"
 
 namespace pvpd::journal {
 
@@ -181,40 +182,11 @@ std::optional<JournalStore::Head> JournalStore::head(const std::string &session)
 }
 
 Result<size_t> JournalStore::apply_retention(std::chrono::seconds max_age_of_ended, bool archive) {
-  const std::filesystem::path dir(opts_.dir);
-  const std::filesystem::path archive_dir = dir / "archive";
-  const auto now = std::filesystem::file_time_type::clock::now();
-  size_t handled = 0;
-  for (const auto &path : list_journals(dir)) {
-    const std::filesystem::path marker = ended_marker(path);
-    std::error_code ec;
-    if (!std::filesystem::exists(marker, ec)) {
-      continue;
-    }
-    const auto mtime = std::filesystem::last_write_time(path, ec);
-    if (ec || now - mtime < max_age_of_ended) {
-      continue;
-    }
-    if (archive) {
-      if (Status st = ensure_private_dir(archive_dir); !st) {
-        return st;
-      }
-      std::filesystem::rename(path, archive_dir / path.filename(), ec);
-      if (!ec) {
-        std::filesystem::rename(marker, archive_dir / marker.filename(), ec);
-      }
-    } else {
-      std::filesystem::remove(path, ec);
-      if (!ec) {
-        std::filesystem::remove(marker, ec);
-      }
-    }
-    if (ec) {
-      return Status(PVPD_E_IO, "retention of " + path.string() + ": " + ec.message());
-    }
-    ++handled;
+  auto r = journal::apply_retention(opts_.dir, max_age_of_ended, archive);
+  if (!r) {
+    return r.status();
   }
-  return handled;
+  return r->sessions;
 }
 
 }  // namespace pvpd::journal

@@ -71,8 +71,10 @@ class JournalStore {
   // One session's committed records with seq >= from_seq. NOENT when it has no journal.
   Result<std::vector<Record>> read(const std::string &session, uint64_t from_seq = 0) const;
 
-  // Ended sessions whose journal was last modified more than max_age ago are moved to
-  // dir/archive/ (archive = true) or deleted. Returns how many were handled.
+  // One-shot retention (retention.h; unreferenced blobs are collected after deleting): ended
+  // sessions whose journal was last modified more than max_age ago are moved to dir/archive/
+  // (archive = true) or deleted. Returns how many were handled. The daemon does not call this:
+  // JournalOptions::retention_* make the writer thread apply it.
   Result<size_t> apply_retention(std::chrono::seconds max_age_of_ended, bool archive);
 
   // The committed chain head of `session` (any thread). nullopt: no records, or not running.
