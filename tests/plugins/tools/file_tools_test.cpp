@@ -216,7 +216,7 @@ TEST_F(FileTools, SpecsDescribeEveryTool) {
     EXPECT_FALSE(d["additionalProperties"].GetBool()) << s.name;
   }
   EXPECT_EQ(names, (std::set<std::string>{"shell", "file_read", "file_write", "file_edit",
-                                          "file_delete", "list_dir", "search"}));
+                                          "file_delete", "list_dir", "search", "git_commit"}));
   EXPECT_FALSE(rt_.has_tool("rm"));
 }
 
