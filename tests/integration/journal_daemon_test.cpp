@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -211,6 +212,45 @@ TEST_F(JournalDaemonTest, SecretShareIsJournaledAsHmacUnderTheJournalKey) {
   EXPECT_NE(journal.find(expected), std::string::npos) << journal;
   auto ok = pvpctl({"verify", "sec"});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+}
+
+TEST_F(JournalDaemonTest, SecretKeyComesFromTheNamedCredential) {
+  configure("  journal: {secret_key_credential: journal-hmac}\n");
+  // Named but unreadable: pvpd refuses to start rather than fall back silently.
+  auto refused =
+      run_command({pvpd_binary().string(), "-c", cfg_.string()}, std::chrono::seconds(30),
+                  {{"CREDENTIALS_DIRECTORY", (dir_.path() / "creds").string()}});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("journal secret key credential"), std::string::npos) << refused.err;
+
+  dir_.write("creds/journal-hmac", "credential-key\n");
+  std::filesystem::remove(dir_.path() / "port");
+  pvpd_ = std::make_unique<PvpdProcess>(
+      cfg_, dir_.path(), std::vector<std::string>{},
+      std::map<std::string, std::string>{
+          {"CREDENTIALS_DIRECTORY", (dir_.path() / "creds").string()}});
+  ASSERT_TRUE(pvpd_->wait_for_log("running: 1 plugin instance(s)")) << pvpd_->log();
+  int port = read_echo_port(dir_);
+  ASSERT_GT(port, 0);
+  {
+    LineClient alice("127.0.0.1", port);
+    ASSERT_TRUE(alice.connected());
+    join(alice, "cred", "alice");
+    ASSERT_TRUE(alice.send_line(
+        R"({"v":1,"type":"secret.share","session":"cred","sender":"alice","payload":)"
+        R"({"key":"API","scope":["alice"],"value_ref":"v4lue"}})"));
+    ASSERT_FALSE(next_of(alice, "secret.share").empty());
+  }
+  stop();
+  EXPECT_FALSE(std::filesystem::exists(journal_dir() / "hmac.key"));
+  auto digest =
+      run_command({"/usr/bin/env", "python3", "-c",
+                   "import hashlib,hmac\n"
+                   "print('hmac-sha256:'+hmac.new(b'credential-key',"
+                   "hashlib.sha256(b'v4lue').hexdigest().encode(),'sha256').hexdigest())\n"});
+  ASSERT_EQ(digest.exit_code, 0) << digest.err;
+  const std::string expected = digest.out.substr(0, digest.out.find('\n'));
+  EXPECT_NE(slurp(journal_of("cred")).find(expected), std::string::npos);
 }
 
 TEST_F(JournalDaemonTest, RetentionDeletesEndedSessionsOnly) {
