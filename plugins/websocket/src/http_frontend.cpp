@@ -1,6 +1,7 @@
 // lws glue for plain HTTP (see http_frontend.h).
 #include "http_frontend.h"
 
+#include <openssl/sha.h>
 #include <strings.h>
 
 #include <algorithm>
@@ -59,6 +60,13 @@ std::vector<std::pair<std::string, std::string>> query_of(struct lws *wsi) {
                                                          : std::string(arg.substr(eq + 1)));
   }
   return out;
+}
+
+// SHA-256 of a token, as the cache key (raw tokens are not kept around).
+std::string token_digest(const std::string &token) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char *>(token.data()), token.size(), md);
+  return std::string(reinterpret_cast<const char *>(md), sizeof md);
 }
 
 }  // namespace
@@ -363,25 +371,48 @@ int HttpFrontend::finish(struct lws *wsi) {
   return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
 }
 
+bool HttpFrontend::recently_admin(const std::string &token) const {
+  const std::string key = token_digest(token);
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  auto it = admin_ok_.find(key);
+  return it != admin_ok_.end() && std::chrono::steady_clock::now() < it->second;
+}
+
+void HttpFrontend::remember_admin(const std::string &token) const {
+  const std::string key = token_digest(token);
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  if (admin_ok_.size() >= kMaxRememberedTokens) {
+    admin_ok_.clear();
+  }
+  admin_ok_[key] = std::chrono::steady_clock::now() + kAdminVerdictTtl;
+}
+
 HttpResponse HttpFrontend::bridge(const HttpRequest &req) const {
   if (!settings_.bridge_public) {
     if (!admin_.sessions) {
       return json_error(501, "the bridge proxy needs bridge.public or a pvpd with ABI 1.2");
     }
-    // The admin check of the admin API: the host authenticates the bearer token.
+    // The admin check of the admin API: the host authenticates the bearer token. A positive
+    // verdict is remembered briefly (by digest, not the token), since the host answers it by
+    // reading every journal and a dashboard may poll the bridge.
     const std::string token = bearer_token(req.authorization);
-    std::string ignored;
-    int32_t st = admin_.sessions(token, &ignored);
-    if (st == PVPD_E_PERM) {
-      if (token.empty()) {
-        HttpResponse r = json_error(401, "Authorization: Bearer <admin token> required");
-        r.headers.emplace_back("www-authenticate", "Bearer");
-        return r;
+    if (token.empty() || !recently_admin(token)) {
+      std::string ignored;
+      int32_t st = admin_.sessions(token, &ignored);
+      if (st == PVPD_E_PERM) {
+        if (token.empty()) {
+          HttpResponse r = json_error(401, "Authorization: Bearer <admin token> required");
+          r.headers.emplace_back("www-authenticate", "Bearer");
+          return r;
+        }
+        return json_error(403, "Forbidden: not an admin token");
       }
-      return json_error(403, "Forbidden: not an admin token");
-    }
-    if (st != PVPD_OK) {
-      return json_error(500, "Internal error");
+      if (st != PVPD_OK) {
+        return json_error(500, "Internal error");
+      }
+      if (!token.empty()) {
+        remember_admin(token);
+      }
     }
   }
   return proxy_.forward(req);

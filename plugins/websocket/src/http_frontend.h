@@ -14,6 +14,7 @@
 #include <libwebsockets.h>
 #include <pvpd/plugin.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -74,6 +75,11 @@ class HttpFrontend {
   int on_writeable(struct lws *wsi);
   int finish(struct lws *wsi);
   HttpResponse bridge(const HttpRequest &req) const;
+  bool recently_admin(const std::string &token) const;
+  void remember_admin(const std::string &token) const;
+
+  static constexpr std::chrono::seconds kAdminVerdictTtl{10};
+  static constexpr std::size_t kMaxRememberedTokens = 64;
 
   const Settings &settings_;
   Metrics &metrics_;
@@ -87,6 +93,10 @@ class HttpFrontend {
   std::unordered_map<uint64_t, struct lws *> by_id_;
   uint64_t next_id_ = 1;
   std::vector<unsigned char> buf_;
+
+  // Admin verdicts for the bridge proxy (workers): SHA-256 of the token → valid until.
+  mutable std::mutex auth_mu_;
+  mutable std::unordered_map<std::string, std::chrono::steady_clock::time_point> admin_ok_;
 
   std::mutex done_mu_;
   std::vector<std::pair<uint64_t, HttpResponse>> done_;  // guarded by done_mu_

@@ -434,6 +434,16 @@ TEST(WebsocketBridgeHttp, NeedsTheAdminTokenUnlessPublic) {
   EXPECT_EQ(ok.status, 201) << ok.body;
   ASSERT_EQ(up.seen().size(), 1u);
   EXPECT_EQ(up.seen()[0].target, "/status");
+  // The admin's verdict is remembered briefly; nobody else's.
+  EXPECT_EQ(
+      http_request(d.port(), "GET", "/bridge/status", {{"Authorization", "Bearer adm-token-1"}})
+          .status,
+      201);
+  EXPECT_EQ(
+      http_request(d.port(), "GET", "/bridge/status", {{"Authorization", "Bearer user-token-1"}})
+          .status,
+      403);
+  EXPECT_EQ(up.seen().size(), 2u);
 }
 
 }  // namespace
