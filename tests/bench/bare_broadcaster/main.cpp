@@ -81,8 +81,12 @@ void forward(Client &from) {
   from.in.clear();
   for (Client *to : g_server.groups[from.group]) {
     if (to != &from) {
+      // A non-empty queue already has a WRITEABLE callback requested (on_writeable re-arms it
+      // while anything is left), so only the first message asks lws again.
+      if (to->out.empty()) {
+        lws_callback_on_writable(to->wsi);
+      }
       to->out.push_back(msg);
-      lws_callback_on_writable(to->wsi);
       ++g_server.forwarded;
     }
   }
