@@ -1,8 +1,8 @@
 # Build-time step: writes a C++ file holding every file under ROOT (clients/web) as bytes, for
 # the websocket plugin's embedded web app (src/embedded_assets.h).
 #   cmake -DROOT=<dir> -DOUT=<file.cpp> -P embed_web.cmake
-# Hidden files, node_modules/ and CMakeLists.txt are left out. Names outside [A-Za-z0-9._/-] are
-# refused (they would need escaping in C++ and in URLs). OUT is only rewritten when its content
+# Hidden files, node_modules/ and CMakeLists.txt are left out, and so are names outside
+# [A-Za-z0-9._/-] (with a warning: they would need escaping in C++ and in URLs). OUT is only rewritten when its content
 # changes, so an unchanged web app does not relink the plugin.
 cmake_minimum_required(VERSION 3.20)
 if(NOT ROOT OR NOT OUT)
@@ -21,7 +21,8 @@ foreach(f IN LISTS files)
     continue()
   endif()
   if(NOT f MATCHES "^[A-Za-z0-9._/-]+$")
-    message(FATAL_ERROR "embed_web: '${f}' has characters outside [A-Za-z0-9._/-]")
+    message(WARNING "embed_web: '${f}' is not embedded: characters outside [A-Za-z0-9._/-]")
+    continue()
   endif()
   file(READ "${ROOT}/${f}" hex HEX)
   file(SHA256 "${ROOT}/${f}" sha)
