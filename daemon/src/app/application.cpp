@@ -42,6 +42,7 @@ CoreOptions core_options_from(const config::Config &cfg) {
   o.protocol.gate_timeout_ms = d.gate_timeout_ms;
   o.protocol.gate_timeout_resolution = d.gate_timeout_resolution;
   o.protocol.risk_threshold = d.risk_threshold;
+  o.protocol.gated_tools = d.gated_tools;
   o.protocol.reconnect_grace_ms = d.reconnect_grace_ms;
   o.protocol.interrupt_ack_timeout_ms = d.interrupt_ack_timeout_ms;
   o.protocol.max_history = static_cast<size_t>(d.max_history);

@@ -50,6 +50,7 @@ struct DaemonConfig {
   uint64_t gate_timeout_ms = 300000;
   std::string gate_timeout_resolution = "rejected";  // rejected | auto_approved | escalated
   std::string risk_threshold = "high";               // low | medium | high | critical | none
+  std::vector<std::string> gated_tools;              // tool names that always gate
   uint64_t reconnect_grace_ms = 0;
   uint64_t interrupt_ack_timeout_ms = 10000;
   uint64_t max_history = 100000;

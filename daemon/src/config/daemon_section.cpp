@@ -70,6 +70,9 @@ const std::vector<pvpd_option_desc> &daemon_option_table() {
       opt("sessions.risk_threshold", PVPD_OPT_STRING,
           "Tool proposals at or above this risk always need approval.",
           "low|medium|high|critical|none"),
+      opt("sessions.gated_tools", PVPD_OPT_STRING_LIST,
+          "Tool names whose proposals always need approval, whatever their category, risk or "
+          "the agent's requires_approval (e.g. [bash, git_commit])."),
       opt("sessions.reconnect_grace", PVPD_OPT_DURATION,
           "Delay before a dropped connection is announced as a leave.", nullptr, PVPD_OPT_RANGE, 0,
           kHourMs),
@@ -240,6 +243,13 @@ DaemonConfig load_daemon_section(const YamlNode *node, const Mark &parent_mark,
   }
   if (const auto *v = get(j, "sessions", "risk_threshold"); v != nullptr && v->IsString()) {
     cfg.risk_threshold = v->GetString();
+  }
+  if (const auto *v = get(j, "sessions", "gated_tools"); v != nullptr && v->IsArray()) {
+    for (const auto &x : v->GetArray()) {
+      if (x.IsString()) {
+        cfg.gated_tools.emplace_back(x.GetString(), x.GetStringLength());
+      }
+    }
   }
   set_u64(get(j, "sessions", "reconnect_grace"), cfg.reconnect_grace_ms);
   set_u64(get(j, "sessions", "interrupt_ack_timeout"), cfg.interrupt_ack_timeout_ms);

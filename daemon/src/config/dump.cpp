@@ -185,6 +185,11 @@ void emit_daemon(YAML::Emitter &e, const DaemonConfig &d) {
   e << YAML::Key << "gate_timeout" << YAML::Value << format_duration_ms(d.gate_timeout_ms);
   e << YAML::Key << "gate_timeout_resolution" << YAML::Value << d.gate_timeout_resolution;
   e << YAML::Key << "risk_threshold" << YAML::Value << d.risk_threshold;
+  e << YAML::Key << "gated_tools" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const std::string &tool : d.gated_tools) {
+    emit_string(e, tool);
+  }
+  e << YAML::EndSeq;
   e << YAML::Key << "reconnect_grace" << YAML::Value << format_duration_ms(d.reconnect_grace_ms);
   e << YAML::Key << "interrupt_ack_timeout" << YAML::Value
     << format_duration_ms(d.interrupt_ack_timeout_ms);

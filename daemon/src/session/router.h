@@ -47,10 +47,11 @@ struct RouterOptions {
   auth::AuthOptions auth;
   uint64_t gate_timeout_ms = 300000;                 // the reference's 300 s
   std::string gate_timeout_resolution = "rejected";  // rejected | auto_approved | escalated
-  std::string risk_threshold = "high";               // risk at or above always gates; "none"
-  uint64_t reconnect_grace_ms = 0;                   // delay before a disconnect is announced
-  uint64_t interrupt_ack_timeout_ms = 10000;         // unacknowledged interrupts reported; 0 = off
-  size_t max_history = 100000;                       // frames kept in memory per session
+  std::vector<std::string> gated_tools;       // always gated, by tool name (sessions.gated_tools)
+  std::string risk_threshold = "high";        // risk at or above always gates; "none"
+  uint64_t reconnect_grace_ms = 0;            // delay before a disconnect is announced
+  uint64_t interrupt_ack_timeout_ms = 10000;  // unacknowledged interrupts reported; 0 = off
+  size_t max_history = 100000;                // frames kept in memory per session
 };
 
 struct RouterCounters {

@@ -109,6 +109,9 @@ void Router::handle_tool_propose(Inbound &in) {
   GatePolicy policy;
   policy.require_approval_for = s.config.require_approval_for;
   policy.risk_threshold = options_.risk_threshold;
+  for (const std::string &tool : options_.gated_tools) {
+    policy.tool_rules[tool] = "always";
+  }
   std::string reason;
   bool gated = needs_gate(policy, facts, &reason);
 

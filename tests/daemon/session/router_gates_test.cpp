@@ -64,6 +64,18 @@ TEST_F(RouterGatesTest, UngatedProposalGetsAutomaticExecuteFirst) {
   EXPECT_EQ(got[1].type(), "tool.propose");
 }
 
+TEST_F(RouterGatesTest, ConfiguredGatedToolsAlwaysGate) {
+  session::RouterOptions opts;
+  opts.gated_tools = {"bash"};
+  start(R"({"type":"any","count":1})", opts);
+  // A low-risk file_read the agent says needs no approval: bash is gated by configuration.
+  h_->send(agent_, propose("p1", "file_read", false));
+  auto got = take(bob_);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].type(), "gate.request");
+  EXPECT_EQ(got[0].str("policy_reason"), "tool bash always requires approval");
+}
+
 TEST_F(RouterGatesTest, GateRequestPrecedesTheProposalAndApprovalExecutes) {
   start();
   h_->send(agent_, propose("p1", "shell_execute", false));
