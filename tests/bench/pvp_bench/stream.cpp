@@ -351,9 +351,10 @@ int Stream::run() {
         for (const Group &g : groups_) {
           all_sent = all_sent && g.next == per_group_;
         }
-        // Stalled: everything sent and nothing arrived for a while: the rest is lost.
+        // Stalled: nothing sent or received for a while (everything sent, or a window that
+        // cannot advance because a message is missing): the rest is lost.
         const uint64_t quiet = now_ns() - std::max(last_send_ns_, last_delivery_ns_);
-        return (all_sent && quiet > 5'000'000'000ULL) || r_->failures > 0;
+        return ((all_sent || !fixed_rate_) && quiet > 5'000'000'000ULL) || r_->failures > 0;
       },
       hard);
   running_ = false;
