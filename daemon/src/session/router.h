@@ -161,6 +161,8 @@ class Router {
                           const rapidjson::Value *config, const std::string &creator);
 
   // ---- router_streams.cpp ----
+  // The envelope's `fork` ("" for none or "main"); fails `in` (INVALID_STATE) for an unknown fork.
+  bool fork_of_frame(Inbound &in, std::string *fork);
   void handle_context(Inbound &in);
   // A context.add with requires_approval: a gate (action_type context_change) opens and the
   // frame waits in Session::held_context until the gate is approved.

@@ -166,6 +166,7 @@ void Router::restore_record(Session &s, bus::Envelope &env, const bus::RoutedMes
     s.submitted_prompts.insert(msg.id);
   } else if (t == "thinking.start") {
     Audience a;
+    a.fork = audience.fork;
     auto vt = pl.FindMember("visible_to");
     if (vt != pl.MemberEnd()) {
       if (vt->value.IsString() && std::string(vt->value.GetString()) == "approvers_only") {

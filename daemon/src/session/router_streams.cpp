@@ -20,10 +20,8 @@ void Router::handle_context(Inbound &in) {
   Session &s = *in.session;
   rapidjson::Value &pl = in.env.payload();
   std::string key = json_string(pl, "key");
-  std::string fork =
-      std::string(in.env.has_member("fork") ? in.env.document()["fork"].GetString() : "");
-  if (!fork.empty() && s.forks.count(fork) == 0) {
-    fail(in, "INVALID_STATE", "fork '" + fork + "' does not exist in session " + s.id);
+  std::string fork;
+  if (!fork_of_frame(in, &fork)) {
     return;
   }
   if (in.type == "context.add") {
@@ -137,10 +135,33 @@ void Router::secrets_tick(Session &s, uint64_t now_ms) {
   }
 }
 
+bool Router::fork_of_frame(Inbound &in, std::string *fork) {
+  const auto &d = in.env.document();
+  auto it = d.FindMember("fork");
+  fork->clear();
+  if (it != d.MemberEnd() && it->value.IsString()) {
+    fork->assign(it->value.GetString(), it->value.GetStringLength());
+  }
+  if (fork->empty() || *fork == "main") {
+    fork->clear();
+    return true;
+  }
+  if (in.session->forks.count(*fork) == 0) {
+    fail(in, "INVALID_STATE", "fork '" + *fork + "' does not exist in session " + in.session->id);
+    return false;
+  }
+  return true;
+}
+
 void Router::handle_prompt(Inbound &in) {
   Session &s = *in.session;
   rapidjson::Value &pl = in.env.payload();
   auto &alloc = in.env.allocator();
+  // A prompt on a fork line reaches that fork's participants only (its agent among them).
+  Audience audience;
+  if (!fork_of_frame(in, &audience.fork)) {
+    return;
+  }
   if (in.type == "prompt.submit" || in.type == "prompt.draft") {
     std::string target = json_string(pl, "target_agent");
     if (!target.empty() || in.type == "prompt.submit") {
@@ -174,7 +195,7 @@ void Router::handle_prompt(Inbound &in) {
     } else {
       s.draft_contributors.clear();
     }
-    auto msg = record_and_route(s, in.env, Audience{});
+    auto msg = record_and_route(s, in.env, audience);
     if (in.type == "prompt.submit") {
       s.submitted_prompts.insert(msg.id);
     }
@@ -187,7 +208,7 @@ void Router::handle_prompt(Inbound &in) {
          "payload.original_prompt '" + original + "' is not a submitted prompt of this session");
     return;
   }
-  record_and_route(s, in.env, Audience{});
+  record_and_route(s, in.env, audience);
 }
 
 bool Router::check_stream(Inbound &in) {
@@ -276,6 +297,9 @@ void Router::handle_thinking(Inbound &in) {
   const std::string &agent = in.participant->id;
   if (in.type == "thinking.start") {
     Audience a;
+    if (!fork_of_frame(in, &a.fork)) {
+      return;
+    }
     const rapidjson::Value &pl = in.env.payload();
     auto vt = pl.FindMember("visible_to");
     if (vt != pl.MemberEnd()) {
@@ -463,12 +487,8 @@ void Router::handle_relay(Inbound &in) {
     return;
   }
   Audience a;
-  if (in.env.has_member("fork") && in.env.document()["fork"].IsString()) {
-    a.fork = in.env.document()["fork"].GetString();
-    if (!a.fork.empty() && s.forks.count(a.fork) == 0) {
-      fail(in, "INVALID_STATE", "fork '" + a.fork + "' does not exist in session " + s.id);
-      return;
-    }
+  if (!fork_of_frame(in, &a.fork)) {
+    return;
   }
   if (in.type.rfind("response.", 0) == 0 && !check_stream(in)) {
     return;

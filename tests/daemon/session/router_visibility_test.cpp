@@ -185,6 +185,48 @@ TEST_F(RouterVisibilityTest, ForkFramesReachOnlyTheForksParticipants) {
   EXPECT_EQ(h_.types(bob_).size(), 1u) << "after fork.switch bob receives the fork";
 }
 
+TEST_F(RouterVisibilityTest, PromptsAndThinkingOnAForkStayInIt) {
+  h_.send(alice_, H::frame("prompt.draft", "s1", "alice", R"({"content":"x","contributors":[]})",
+                           R"(,"id":"m1")"));
+  h_.send(
+      alice_,
+      H::frame(
+          "fork.create", "s1", "alice",
+          R"({"name":"experiment","from_point":"m1","reason":"r","participants":["agent"],"copy_context":false})"));
+  std::string fork_id = h_.take(bob_).back().str("fork_id");
+  h_.clear_all();
+  const std::string on_fork = R"(,"fork":")" + fork_id + R"(")";
+  h_.send(
+      alice_,
+      H::frame("prompt.submit", "s1", "alice",
+               R"({"content":"try it","target_agent":"agent","contributors":[],"context_keys":[]})",
+               on_fork));
+  EXPECT_EQ(h_.types(agent_), std::vector<std::string>{"prompt.submit"});
+  EXPECT_TRUE(h_.take(bob_).empty()) << "bob is not on the fork";
+  h_.send(agent_, H::frame("thinking.start", "s1", "agent",
+                           R"({"agent":"agent","prompt_ref":"p","visible_to":"all"})", on_fork));
+  h_.send(agent_, H::frame("thinking.chunk", "s1", "agent", R"({"text":"fork idea"})"));
+  h_.send(agent_, H::frame("thinking.end", "s1", "agent", R"({"summary":"s"})"));
+  EXPECT_TRUE(h_.take(bob_).empty()) << "the whole stream follows its start's fork";
+  EXPECT_EQ(h_.types(alice_), (std::vector<std::string>{"prompt.submit", "thinking.start",
+                                                        "thinking.chunk", "thinking.end"}));
+  // A late joiner on the main line does not get the fork's prompt in its replay.
+  auto late = late_joiner_types("carl", R"(["navigator"])");
+  EXPECT_FALSE(contains(late, "prompt.submit"));
+  h_.clear_all();
+  // An unknown fork is refused; "main" is the main line.
+  h_.send(alice_,
+          H::frame("prompt.submit", "s1", "alice",
+                   R"({"content":"x","target_agent":"agent","contributors":[],"context_keys":[]})",
+                   R"(,"fork":"fork-nope")"));
+  EXPECT_EQ(h_.take(alice_).back().str("code"), "INVALID_STATE");
+  h_.send(alice_,
+          H::frame("prompt.submit", "s1", "alice",
+                   R"({"content":"x","target_agent":"agent","contributors":[],"context_keys":[]})",
+                   R"(,"fork":"main")"));
+  EXPECT_EQ(h_.types(bob_), std::vector<std::string>{"prompt.submit"});
+}
+
 TEST_F(RouterVisibilityTest, ForksCanBeDisabled) {
   h_.send(alice_, H::frame("session.config_update", "s1", "alice",
                            R"({"changes":{"allow_forks":false},"reason":"r"})"));
