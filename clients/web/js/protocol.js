@@ -4,7 +4,7 @@
 //
 // THREADS: browser main thread (or Node's event loop); no shared state between instances.
 // OWNERSHIP: a PvpConnection owns its current WebSocket and its reconnect timer; stop() releases
-// both. The token is held in memory only and travels in `session.join` `payload.token`, never in
+// both. The token is held in memory only and travels in `session.create` and `session.join` `payload.token`, never in
 // a URL. LIFETIME: one PvpConnection per signed-in session view.
 
 export const PROTOCOL_VERSION = 1;
@@ -49,10 +49,14 @@ function envelope(type, session, sender, payload, extra = {}) {
 
 export const frames = {
   // `config`, when given, must be a complete SessionConfig (protocol-schema.md).
-  create(session, sender, name, config) {
+  // `token`: in token mode creating a session is authenticated too (pvpd strips it).
+  create(session, sender, name, config, token) {
     const p = name ? { name } : {};
     if (config) {
       p.config = config;
+    }
+    if (token) {
+      p.token = token;
     }
     return envelope('session.create', session, sender, p);
   },
@@ -329,7 +333,7 @@ export class PvpConnection {
       }
       if (this.create) {
         ws.send(JSON.stringify(frames.create(this.session, this.me.id, this.sessionName,
-                                                   this.sessionConfig)));
+                                                   this.sessionConfig, this.token)));
       }
       this.lastResumeFrom = this.dedup.cursor;
       const join = frames.join(this.session, this.me,

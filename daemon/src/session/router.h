@@ -163,6 +163,9 @@ class Router {
   // ---- router_streams.cpp ----
   // The envelope's `fork` ("" for none or "main"); fails `in` (INVALID_STATE) for an unknown fork.
   bool fork_of_frame(Inbound &in, std::string *fork);
+  // Token mode: a session.create from a connection that has not joined must present a valid
+  // token (payload.token or the transport credential). Fails `in` and returns false otherwise.
+  bool authorize_create(Inbound &in, const std::string &token, std::string_view claimed);
   void handle_context(Inbound &in);
   // A context.add with requires_approval: a gate (action_type context_change) opens and the
   // frame waits in Session::held_context until the gate is approved.

@@ -71,6 +71,29 @@ Status Router::set_working_directory(const std::string &session, const std::stri
   return Status();
 }
 
+bool Router::authorize_create(Inbound &in, const std::string &token, std::string_view claimed) {
+  if (auth_.options().mode != "token" || !in.connection->participant.empty() ||
+      !in.connection->internal_owner.empty()) {
+    return true;  // open mode, an already authenticated connection, or an agent plugin
+  }
+  const std::string &presented = !token.empty() ? token : in.connection->credential;
+  auto grant = auth::find_grant(auth_.options(), presented);
+  if (!grant) {
+    fail(in, "UNAUTHORIZED",
+         presented.empty()
+             ? "a token is required to create a session (payload.token, ?token= or Authorization)"
+             : "invalid token");
+    return false;
+  }
+  if (!grant->participant.empty() && grant->participant != claimed) {
+    fail(in, "UNAUTHORIZED",
+         "this token belongs to participant '" + grant->participant + "', not '" +
+             std::string(claimed) + "'");
+    return false;
+  }
+  return true;
+}
+
 void Router::handle_create(Inbound &in) {
   // The creator's identity is bound by create as by join: a create from a connection bound to
   // someone else is refused.
@@ -80,6 +103,18 @@ void Router::handle_create(Inbound &in) {
     fail(in, "UNAUTHORIZED",
          "sender '" + std::string(claimed) + "' does not match this connection's participant '" +
              in.connection->participant + "'");
+    return;
+  }
+  // Token mode: creating a session is an authenticated act too, or anyone who can reach a
+  // port could fill the server with sessions before failing to join them. The token comes
+  // from payload.token or the connection's credential, and is never recorded.
+  if (in.env.payload().HasMember("token")) {
+    std::string token = json_string(in.env.payload(), "token");
+    in.env.payload().RemoveMember("token");
+    if (!authorize_create(in, token, claimed)) {
+      return;
+    }
+  } else if (!authorize_create(in, {}, claimed)) {
     return;
   }
   const rapidjson::Value &payload = in.env.payload();

@@ -155,6 +155,40 @@ TEST(RouterAuthTest, TransportCredentialIsAccepted) {
   EXPECT_TRUE(h.router().find_session("s1")->participants[0].admin);
 }
 
+TEST(RouterAuthTest, TokenModeCreateNeedsAToken) {
+  session::RouterOptions opts;
+  opts.auth.mode = "token";
+  opts.auth.tokens.push_back(
+      auth::TokenGrant{auth::sha256_hex("t-alice"), "alice", {"driver"}, {}, false});
+  H h(opts);
+  // No token anywhere: refused, and no session exists afterwards.
+  auto anon = h.connect(false);
+  h.send(anon, H::create("spam", "mallory"));
+  auto got = h.take(anon);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].str("code"), "UNAUTHORIZED");
+  EXPECT_EQ(h.router().find_session("spam"), nullptr);
+  // Someone else's token: refused.
+  auto thief = h.connect(false, "t-alice");
+  h.send(thief, H::create("spam", "mallory"));
+  EXPECT_EQ(h.take(thief)[0].str("message"),
+            "this token belongs to participant 'alice', not 'mallory'");
+  EXPECT_EQ(h.router().find_session("spam"), nullptr);
+  // payload.token (what a browser can send) works and is never recorded.
+  auto web = h.connect(false);
+  std::string create = H::create("s1", "alice");
+  create.insert(create.find(R"("payload":{)") + 11, R"("token":"t-alice",)");
+  h.send(web, create);
+  ASSERT_NE(h.router().find_session("s1"), nullptr);
+  for (const auto &entry : h.router().find_session("s1")->history) {
+    EXPECT_EQ(std::string(entry.msg.buffer.view()).find("t-alice"), std::string::npos);
+  }
+  // The transport credential works too.
+  auto tui = h.connect(false, "t-alice");
+  h.send(tui, H::create("s2", "alice"));
+  EXPECT_NE(h.router().find_session("s2"), nullptr);
+}
+
 TEST(RouterAuthTest, OpenModeRefusesRemoteConnectionsUnlessAllowed) {
   H h;
   auto remote = h.connect(false);
