@@ -17,9 +17,15 @@
 #include "pvpclient/frames.h"
 #include "pvpclient/json_view.h"
 #include "pvpclient/session_client.h"
-#include "session_summary.h"
+#include "report/session_summary.h"
 
 namespace pvpctl {
+
+// The message summaries moved to daemon/src/report (shared with the daemon's decision report).
+using pvpd::report::Message;
+using pvpd::report::one_line;
+using pvpd::report::parse_message;
+using pvpd::report::summarize;
 
 namespace pc = pvpd::client;
 using Clock = std::chrono::steady_clock;
