@@ -67,7 +67,19 @@ Status Router::set_working_directory(const std::string &session, const std::stri
   if (path.empty() || path.front() != '/') {
     return Status(PVPD_E_INVAL, "the working directory must be an absolute path");
   }
-  it->second->working_directory = path;
+  Session &s = *it->second;
+  if (s.working_directory == path) {
+    return Status();
+  }
+  s.working_directory = path;
+  // Who joined earlier got the old directory in its join reply: tell them, unrecorded like
+  // the join's own working-directory context.
+  bus::Envelope e = server_frame("context.update", s, "system");
+  auto &a = e.allocator();
+  e.payload().AddMember("key", "session:working_directory", a);
+  e.payload().AddMember("new_content", bus::make_json_string(path, a), a);
+  e.payload().AddMember("reason", "workspace changed", a);
+  route_unrecorded(s, e, Audience{});
   return Status();
 }
 

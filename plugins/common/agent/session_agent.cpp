@@ -34,6 +34,9 @@ std::string to_json(const rapidjson::Value &v) {
 std::string content_text(const rapidjson::Value &payload) {
   auto it = payload.FindMember("content");
   if (it == payload.MemberEnd()) {
+    it = payload.FindMember("new_content");  // context.update
+  }
+  if (it == payload.MemberEnd()) {
     return std::string();
   }
   if (it->value.IsString()) {

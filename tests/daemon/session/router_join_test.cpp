@@ -32,6 +32,36 @@ TEST(RouterJoinTest, JoinReplySequenceMatchesTheReference) {
   EXPECT_EQ(h.types(alice), (std::vector<std::string>{"participant.announce"}));
 }
 
+TEST(RouterJoinTest, ANewWorkingDirectoryReachesThoseAlreadyJoined) {
+  H h;
+  auto alice = h.connect();
+  h.send(alice, H::create("s1", "alice"));
+  h.send(alice, H::join("s1", "alice", "human", R"(["driver"])"));
+  h.clear_all();
+  EXPECT_EQ(h.router().set_working_directory("s1", "relative/x").code(), PVPD_E_INVAL);
+  EXPECT_EQ(h.router().set_working_directory("nope", "/srv/ws").code(), PVPD_E_NOENT);
+  ASSERT_TRUE(h.router().set_working_directory("s1", "/srv/ws/s1").is_ok());
+  auto got = h.take(alice);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].type(), "context.update");
+  EXPECT_EQ(got[0].str("key"), "session:working_directory");
+  EXPECT_EQ(got[0].str("new_content"), "/srv/ws/s1");
+  // The same path again changes nothing and says nothing.
+  ASSERT_TRUE(h.router().set_working_directory("s1", "/srv/ws/s1").is_ok());
+  EXPECT_TRUE(h.take(alice).empty());
+  // A later joiner gets the new directory in its join reply.
+  auto bob = h.connect();
+  h.send(bob, H::join("s1", "bob", "human", R"(["navigator"])"));
+  bool saw = false;
+  for (auto &f : h.take(bob)) {
+    if (f.type() == "context.add" && f.str("key") == "session:working_directory") {
+      EXPECT_EQ(f.str("content"), "/srv/ws/s1");
+      saw = true;
+    }
+  }
+  EXPECT_TRUE(saw);
+}
+
 TEST(RouterJoinTest, CreateThenJoinKeepsTheCreatorsConfig) {
   H h;
   auto a = h.connect();
