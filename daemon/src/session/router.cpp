@@ -450,6 +450,7 @@ void Router::tick() {
     gates_tick(*s, t);
     interrupts_tick(*s, t);
     secrets_tick(*s, t);
+    update_pause(*s, t);
   }
 }
 

@@ -184,6 +184,11 @@ class Router {
   void mark_interrupted(Session &s, const std::string &target, const std::string &by,
                         const std::string &interrupt_id, const std::string &urgency);
   void interrupts_tick(Session &s, uint64_t now_ms);
+  // on_participant_timeout "pause_session": pauses the session while a member who may approve
+  // is away or disconnected, and resumes it when they are all back (router_pause.cpp).
+  void update_pause(Session &s, uint64_t now_ms);
+  // INVALID_STATE to `in` when its session is paused; true when it may proceed.
+  bool check_not_paused(Inbound &in);
   // Secrets past their expires_at: the server revokes them (secret.revoke, reason "expired").
   void secrets_tick(Session &s, uint64_t now_ms);
   void handle_fork(Inbound &in);

@@ -89,6 +89,9 @@ void Router::handle_tool_propose(Inbound &in) {
   Session &s = *in.session;
   rapidjson::Value &pl = in.env.payload();
   auto &alloc = in.env.allocator();
+  if (!check_not_paused(in)) {
+    return;
+  }
   // The proposing agent is the authenticated sender, whatever payload.agent says.
   json_set_string(pl, "agent", in.participant->id, alloc);
   uint64_t t = now();
@@ -332,6 +335,9 @@ void Router::reevaluate_gates(Session &s) {
 }
 
 void Router::gates_tick(Session &s, uint64_t t) {
+  if (!s.paused_for.empty()) {
+    return;  // deadlines stand still while the session is paused
+  }
   for (const std::string &id : s.gates.expired(t)) {
     Gate *g = s.gates.find(id);
     if (g == nullptr) {

@@ -162,6 +162,9 @@ void Router::handle_prompt(Inbound &in) {
   if (!fork_of_frame(in, &audience.fork)) {
     return;
   }
+  if (in.type == "prompt.submit" && !check_not_paused(in)) {
+    return;
+  }
   if (in.type == "prompt.submit" || in.type == "prompt.draft") {
     std::string target = json_string(pl, "target_agent");
     if (!target.empty() || in.type == "prompt.submit") {

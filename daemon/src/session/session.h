@@ -136,6 +136,10 @@ struct Session {
   };
   std::vector<PendingInterrupt> pending_interrupts;
   bool ended = false;
+  // on_participant_timeout "pause_session": the approvers the session waits for (empty = not
+  // paused) and since when (gate deadlines do not run while paused).
+  std::vector<std::string> paused_for;
+  uint64_t paused_since_ms = 0;
   uint64_t next_join_order = 1;
   uint64_t last_ping_round_ms = 0;
 

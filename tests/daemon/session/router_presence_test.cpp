@@ -120,5 +120,69 @@ TEST_F(RouterPresenceTest, ExplicitLeaveRemovesAndIsRelayedToOthers) {
   EXPECT_TRUE(h_.take(a_).empty()) << "closing after an explicit leave announces nothing";
 }
 
+TEST(RouterPauseTest, AnAbsentApproverPausesTheSessionUntilTheyReturn) {
+  session::RouterOptions opts;
+  opts.gate_timeout_ms = 10'000;
+  H h(opts);
+  auto a = h.connect();
+  h.send(a,
+         H::create("s1", "a",
+                   R"({"require_approval_for":["shell_execute"],)"
+                   R"("default_gate_quorum":{"type":"any","count":1},)"
+                   R"("allow_forks":true,"max_participants":10,"ordering_mode":"total",)"
+                   R"("on_participant_timeout":"pause_session","heartbeat_interval_seconds":3600,)"
+                   R"("idle_timeout_seconds":3600,"away_timeout_seconds":7200})"));
+  h.send(a, H::join("s1", "a", "human", R"(["driver"])"));
+  auto b = h.join_as("s1", "b", "human", R"(["approver"])");
+  auto agent = h.join_as("s1", "agent", "agent", R"(["navigator"])");
+  h.send(agent, H::frame("tool.propose", "s1", "agent",
+                         R"({"tool_name":"bash","arguments":{"cmd":"ls"},"agent":"agent",)"
+                         R"("risk_level":"low","description":"d","requires_approval":false,)"
+                         R"("category":"shell_execute"})",
+                         R"(,"id":"p1")"));
+  h.clear_all();
+  auto state_of = [&](pvpd_conn_id c) {
+    std::string state;
+    for (auto &f : h.take(c)) {
+      if (f.str("key") == "session:state") {
+        state = f.type() == "context.add" ? f.str("content") : f.str("new_content");
+      }
+    }
+    return state;
+  };
+  h.advance(500);
+  EXPECT_EQ(state_of(a), "") << "nobody is absent: no pause";
+  h.close(b);
+  h.advance(500);
+  EXPECT_EQ(state_of(a), "paused: waiting for b (on_participant_timeout)");
+  // Paused: no new prompt or proposal, and the open gate's deadline does not run.
+  h.send(a, H::frame(
+                "prompt.submit", "s1", "a",
+                R"({"content":"go","target_agent":"agent","contributors":[],"context_keys":[]})"));
+  auto refused = h.take(a);
+  ASSERT_FALSE(refused.empty());
+  EXPECT_EQ(refused.back().str("code"), "INVALID_STATE");
+  EXPECT_NE(refused.back().str("message").find("paused until b returns"), std::string::npos);
+  h.advance(30'000);
+  for (auto &f : h.take(a)) {
+    EXPECT_NE(f.type(), "gate.timeout") << "a paused gate never times out";
+  }
+  // b comes back: the session resumes and the gate has its remaining time again.
+  b = h.connect();
+  h.send(b, H::join("s1", "b", "human", R"(["approver"])"));
+  h.advance(500);
+  EXPECT_EQ(state_of(a), "active");
+  h.advance(8'000);
+  for (auto &f : h.take(a)) {
+    EXPECT_NE(f.type(), "gate.timeout") << "the paused time was given back";
+  }
+  h.send(b, H::frame("gate.approve", "s1", "b", R"({"gate":"p1","approver":"b"})"));
+  bool executed = false;
+  for (auto &f : h.take(agent)) {
+    executed = executed || f.type() == "tool.execute";
+  }
+  EXPECT_TRUE(executed);
+}
+
 }  // namespace
 }  // namespace pvpd::testing
