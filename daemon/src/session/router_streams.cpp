@@ -146,10 +146,25 @@ bool Router::fork_of_frame(Inbound &in, std::string *fork) {
     fork->clear();
     return true;
   }
-  if (in.session->forks.count(*fork) == 0) {
+  if (in.session->forks.count(*fork) != 0) {
+    return true;
+  }
+  // Reference clients name a fork by the name they created it with (the server assigns the
+  // id): a name that picks exactly one fork is accepted for it.
+  const ForkInfo *by_name = nullptr;
+  for (const auto &[id, f] : in.session->forks) {
+    if (f.name == *fork) {
+      by_name = by_name == nullptr ? &f : nullptr;
+      if (by_name == nullptr) {
+        break;  // ambiguous
+      }
+    }
+  }
+  if (by_name == nullptr) {
     fail(in, "INVALID_STATE", "fork '" + *fork + "' does not exist in session " + in.session->id);
     return false;
   }
+  *fork = by_name->id;
   return true;
 }
 
