@@ -171,6 +171,41 @@ TEST_F(JournalDaemonTest, LargeContextIsJournaledAsBlobAndReplayedUnchanged) {
   EXPECT_NE((bad.out + bad.err).find("blob"), std::string::npos) << bad.out << bad.err;
 }
 
+TEST_F(JournalDaemonTest, BlobFramesSurviveKillDashNine) {
+  configure("  journal: {fsync: batch, blob_threshold: 1KiB}\n");
+  std::vector<std::string> seen;  // large frames a client received before a crash
+  for (int round = 0; round < 5; ++round) {
+    int port = start();
+    ASSERT_GT(port, 0);
+    LineClient alice("127.0.0.1", port);
+    ASSERT_TRUE(alice.connected());
+    auto history = join(alice, "crashblobs", "alice");
+    for (const auto &frame : seen) {
+      EXPECT_NE(std::find(history.begin(), history.end(), frame), history.end())
+          << "round " << round << ": a delivered large frame is missing after kill -9";
+    }
+    // Several large frames in flight; read some, then crash.
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_TRUE(alice.send_line(
+          R"({"v":1,"type":"context.add","session":"crashblobs","sender":"alice","payload":)"
+          R"({"key":"k)" +
+          std::to_string(round) + "-" + std::to_string(i) +
+          R"(","content_type":"text","content":")" +
+          std::string(3000 + static_cast<size_t>(round * 4 + i), 'c') + R"("}})"));
+    }
+    for (int i = 0; i < round % 4; ++i) {
+      const std::string frame = next_of(alice, "context.add");
+      ASSERT_FALSE(frame.empty());
+      seen.push_back(frame);
+    }
+    pvpd_->signal(SIGKILL);
+    ASSERT_TRUE(pvpd_->wait_exit().has_value());
+    pvpd_.reset();
+  }
+  auto ok = pvpctl({"verify", "--all"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+}
+
 TEST_F(JournalDaemonTest, SecretShareIsJournaledAsHmacUnderTheJournalKey) {
   configure("  journal: {fsync: batch}\n");
   int port = start();
