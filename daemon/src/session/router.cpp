@@ -360,11 +360,11 @@ bus::RoutedMessage Router::record_and_route(Session &s, bus::Envelope &env, Audi
     return msg;
   }
   ++counters_.accepted;
-  s.known_ids.insert(msg.id);
   // Streaming deltas are part of the live view, not the decision record: keeping every
-  // chunk would make history replay (and memory) grow with token counts. Their start/end
-  // frames and the final texts carried by agents stay.
+  // chunk (in history, or its id for causal_refs) would make replay and memory grow with token
+  // counts. Their start/end frames and the final texts carried by agents stay.
   if ((flags & PVPD_MSG_DROPPABLE) == 0) {
+    s.known_ids.insert(msg.id);
     s.history.push_back(HistoryEntry{msg, audience, replay});
     if (s.history.size() > options_.max_history) {
       s.history.erase(s.history.begin());

@@ -85,7 +85,9 @@ void Router::restore_record(Session &s, bus::Envelope &env, const bus::RoutedMes
   Audience audience;
   audience.fork = fork_of(env);
   bool replay = true;
-  s.known_ids.insert(msg.id);
+  if ((msg.flags & PVPD_MSG_DROPPABLE) == 0) {
+    s.known_ids.insert(msg.id);  // deltas cannot be referenced (as live)
+  }
 
   if (t == "session.create") {
     std::string name = json_string(pl, "name");
