@@ -387,11 +387,16 @@ TEST_F(JournalDaemonTest, DiskFullRejectsFramesAndRecoversWhenSpaceReturns) {
     size_before + 200, RLIM_INFINITY
   };
   ASSERT_EQ(::prlimit(pvpd_->pid(), RLIMIT_FSIZE, &full, nullptr), 0) << std::strerror(errno);
-  ASSERT_TRUE(draft(std::string(3000, 'X')));
+  ASSERT_TRUE(alice.send_line(
+      R"({"v":1,"id":"lost-1","type":"prompt.draft","session":"full","sender":"alice",)"
+      R"("payload":{"content":")" +
+      std::string(3000, 'X') + R"(","contributors":[]}})"));
   const std::string err = next_of(alice, "error");
   ASSERT_FALSE(err.empty());
   auto e = parse(err);
   EXPECT_STREQ(e["payload"]["code"].GetString(), "INTERNAL_ERROR");
+  ASSERT_TRUE(e["payload"].HasMember("related_to"));
+  EXPECT_STREQ(e["payload"]["related_to"].GetString(), "lost-1") << "names the lost frame";
   const std::string detail = e["payload"]["message"].GetString();
   EXPECT_NE(detail.find("could not be recorded"), std::string::npos) << detail;
   EXPECT_NE(detail.find("disk full"), std::string::npos) << detail;

@@ -329,6 +329,19 @@ void Router::on_commit(const std::string &session_id, uint64_t seq, const Status
     // records) and tell the sender. The journal stays consistent; the seq is skipped.
     ++counters_.journal_failures;
     spdlog::error("session {}: journal write of seq {} failed: {}", session_id, seq, st.message());
+    // The refused frame's id, so its sender knows which one was lost.
+    std::string failed_id;
+    for (const PendingDelivery &d : s.pending) {
+      if (d.msg.seq == seq) {
+        failed_id = d.msg.id;
+        break;
+      }
+    }
+    for (auto h = s.history.rbegin(); failed_id.empty() && h != s.history.rend(); ++h) {
+      if (h->msg.seq == seq) {
+        failed_id = h->msg.id;
+      }
+    }
     s.pending.erase(std::remove_if(s.pending.begin(), s.pending.end(),
                                    [&](const PendingDelivery &d) { return d.msg.seq == seq; }),
                     s.pending.end());
@@ -338,7 +351,7 @@ void Router::on_commit(const std::string &session_id, uint64_t seq, const Status
     if (sender != 0) {
       send_error(sender, "INTERNAL_ERROR",
                  "the message could not be recorded (" + st.message() + "); it was not delivered",
-                 {}, session_id);
+                 failed_id, session_id);
     }
   }
   s.committed_seq = std::max(s.committed_seq, seq);
