@@ -193,6 +193,11 @@ class Router {
   void secrets_tick(Session &s, uint64_t now_ms);
   void handle_fork(Inbound &in);
   void handle_merge(Inbound &in);
+  // merge.execute's effect on the target line's context (router_merge.cpp). With dry_run it
+  // only checks that the merge can be applied; returns the reason when it cannot.
+  std::optional<std::string> apply_merge(Session &s, const MergeProposal &merge,
+                                         const std::string &merge_id,
+                                         const rapidjson::Value &payload, bool dry_run);
   void handle_relay(Inbound &in);
   void handle_agent_attach(Inbound &in);
 

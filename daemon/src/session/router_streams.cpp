@@ -485,14 +485,21 @@ void Router::handle_merge(Inbound &in) {
     fail(in, "INVALID_STATE", "a manual merge with conflicts needs payload.resolved_conflicts");
     return;
   }
-  // The source fork's context items now belong to the target line.
-  for (auto &[key, item] : s.context) {
-    if (item.fork == it->second.source_fork) {
-      item.fork = it->second.target_fork;
-    }
+  if (auto why = apply_merge(s, it->second, proposal, pl, /*dry_run=*/true)) {
+    fail(in, "INVALID_STATE", *why);
+    return;
   }
+  const MergeProposal merge = it->second;
   s.merges.erase(it);
   record_and_route(s, in.env, Audience{});
+  // The merged content, as frames on the target line; then what is left of the source's
+  // items belongs to the target line too.
+  (void)apply_merge(s, merge, proposal, in.env.payload(), /*dry_run=*/false);
+  for (auto &[key, item] : s.context) {
+    if (item.fork == merge.source_fork) {
+      item.fork = merge.target_fork;
+    }
+  }
 }
 
 void Router::handle_relay(Inbound &in) {

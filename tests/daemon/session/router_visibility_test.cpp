@@ -1,4 +1,7 @@
 // Visibility: context visible_to, thinking streams, secret scope, forks — live and on replay.
+#include <map>
+#include <tuple>
+
 #include "router_test_util.h"
 #include "util/ulid.h"
 
@@ -267,7 +270,110 @@ TEST_F(RouterVisibilityTest, MergeListsConflictsChangedOnBothSides) {
       H::frame("merge.execute", "s1", "alice",
                R"({"merge_proposal":")" + merge_id +
                    R"(","resolved_conflicts":[{"conflict_id":"k","resolution":"use_source"}]})"));
-  EXPECT_EQ(h_.types(bob_), std::vector<std::string>{"merge.execute"});
+  auto merged = h_.take(bob_);
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[0].type(), "merge.execute");
+  EXPECT_EQ(merged[1].type(), "context.update");
+  EXPECT_EQ(merged[1].sender(), "system");
+  EXPECT_EQ(merged[1].str("new_content"), "fork") << "use_source takes the fork's text";
+}
+
+// Each strategy's result for one conflicting key and one key only the fork added.
+class RouterMergeTest
+    : public RouterVisibilityTest,
+      public ::testing::WithParamInterface<std::tuple<std::string, std::string, std::string>> {};
+
+TEST_P(RouterMergeTest, StrategyDecidesTheTargetsContent) {
+  const auto &[strategy, resolution, expected] = GetParam();
+  h_.send(alice_,
+          H::frame("context.add", "s1", "alice",
+                   R"({"key":"k","content_type":"text","content":"a\nb"})", R"(,"id":"c0")"));
+  h_.send(
+      alice_,
+      H::frame(
+          "fork.create", "s1", "alice",
+          R"({"name":"f","from_point":"c0","reason":"r","participants":["agent"],"copy_context":true})"));
+  std::string fork_id = h_.take(alice_).back().str("fork_id");
+  const std::string on_fork = R"(,"fork":")" + fork_id + R"(")";
+  h_.send(alice_, H::frame("context.update", "s1", "alice",
+                           R"({"key":"k","new_content":"a\nmain","reason":"r"})"));
+  h_.send(agent_, H::frame("context.update", "s1", "agent",
+                           R"({"key":"k","new_content":"a\nfork","reason":"r"})", on_fork));
+  h_.send(agent_, H::frame("context.add", "s1", "agent",
+                           R"({"key":"notes","content_type":"text","content":"new"})", on_fork));
+  h_.send(alice_,
+          H::frame("merge.propose", "s1", "alice",
+                   R"({"source_fork":")" + fork_id + R"(","target_fork":"main","strategy":")" +
+                       strategy + R"(","summary":"s"})"));
+  std::string merge_id = h_.take(alice_).back().doc["id"].GetString();
+  h_.clear_all();
+  std::string extra;
+  if (!resolution.empty()) {
+    extra = R"(,"resolved_conflicts":[{"conflict_id":"k","resolution":")" + resolution + "\"" +
+            (resolution == "custom" ? R"(,"custom_value":"hand merged")" : "") + "}]";
+  }
+  h_.send(alice_, H::frame("merge.execute", "s1", "alice",
+                           R"({"merge_proposal":")" + merge_id + "\"" + extra + "}"));
+  std::map<std::string, std::string> result;
+  for (auto &f : h_.take(bob_)) {
+    if (f.type() == "context.update") {
+      result[f.str("key")] = f.str("new_content");
+    } else if (f.type() == "context.add") {
+      result[f.str("key")] = f.str("content");
+    }
+  }
+  EXPECT_EQ(result["notes"], "new") << "a key only the fork touched always comes over";
+  if (expected.empty()) {
+    EXPECT_EQ(result.count("k"), 0u) << "use_target leaves the target as it is";
+  } else {
+    EXPECT_EQ(result["k"], expected);
+  }
+  // The merged result is part of history: a late joiner on the main line gets it.
+  auto late = h_.connect();
+  h_.send(late, H::join("s1", "late", "human", R"(["navigator"])"));
+  bool saw_notes = false;
+  for (auto &f : h_.take(late)) {
+    saw_notes = saw_notes || (f.type() == "context.add" && f.str("key") == "notes");
+  }
+  EXPECT_TRUE(saw_notes);
+}
+
+INSTANTIATE_TEST_SUITE_P(Strategies, RouterMergeTest,
+                         ::testing::Values(std::make_tuple("replace", "", "a\nfork"),
+                                           std::make_tuple("append", "", "a\nmain\na\nfork"),
+                                           std::make_tuple("interleave", "", "a\nmain\nfork"),
+                                           std::make_tuple("manual", "use_source", "a\nfork"),
+                                           std::make_tuple("manual", "use_target", ""),
+                                           std::make_tuple("manual", "custom", "hand merged")));
+
+TEST_F(RouterVisibilityTest, ManualMergeMustResolveEveryConflict) {
+  h_.send(alice_, H::frame("context.add", "s1", "alice",
+                           R"({"key":"k","content_type":"text","content":"0"})", R"(,"id":"c0")"));
+  h_.send(
+      alice_,
+      H::frame(
+          "fork.create", "s1", "alice",
+          R"({"name":"f","from_point":"c0","reason":"r","participants":["agent"],"copy_context":true})"));
+  std::string fork_id = h_.take(alice_).back().str("fork_id");
+  h_.send(alice_, H::frame("context.update", "s1", "alice",
+                           R"({"key":"k","new_content":"main","reason":"r"})"));
+  h_.send(agent_, H::frame("context.update", "s1", "agent",
+                           R"({"key":"k","new_content":"fork","reason":"r"})",
+                           R"(,"fork":")" + fork_id + R"(")"));
+  h_.send(alice_, H::frame("merge.propose", "s1", "alice",
+                           R"({"source_fork":")" + fork_id +
+                               R"(","target_fork":"main","strategy":"manual","summary":"s"})"));
+  std::string merge_id = h_.take(alice_).back().doc["id"].GetString();
+  h_.send(
+      alice_,
+      H::frame(
+          "merge.execute", "s1", "alice",
+          R"({"merge_proposal":")" + merge_id +
+              R"(","resolved_conflicts":[{"conflict_id":"other","resolution":"use_source"}]})"));
+  auto got = h_.take(alice_);
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back().str("code"), "INVALID_STATE");
+  EXPECT_EQ(got.back().str("message"), "conflict 'k' has no entry in payload.resolved_conflicts");
 }
 
 }  // namespace
