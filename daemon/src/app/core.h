@@ -113,9 +113,8 @@ class Core final : public plugin_host::CoreServices {
   pvpd_status journal_head(std::string_view session, std::string *out) const override;
   pvpd_status session_find(std::string_view name, std::string *out) const override;
   pvpd_status admin_sessions_json(std::string_view token, std::string *out) const override;
-  pvpd_status admin_transcript(std::string_view token, std::string_view session,
-                               uint64_t from_seq, uint32_t format,
-                               std::string *out) const override;
+  pvpd_status admin_transcript(std::string_view token, std::string_view session, uint64_t from_seq,
+                               uint32_t format, std::string *out) const override;
   pvpd_status session_set_workdir(std::string_view session, std::string_view path) override;
   // Rebuilds the status and metrics snapshots (core thread; the ticker calls it).
   void refresh_snapshots();
