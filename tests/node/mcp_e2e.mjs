@@ -10,89 +10,34 @@
 // reviewer's reason; a cancelled pvp_permission does not break the connection; pvp_respond
 // reaches the humans; the bridge's --session pre-join; closing the MCP client disconnects the
 // participant (the humans get its leave) and the bridge exits 0.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connect, harness, joinPayload, sendFrame as send, websocketPlugin } from './lib.mjs';
 
-const buildDir = process.env.PVPD_BUILD_DIR;
-assert.ok(buildDir, 'PVPD_BUILD_DIR is not set (run through ctest)');
-const dir = mkdtempSync(join(tmpdir(), 'pvpd-mcp-'));
-const portFile = join(dir, 'port');
-const sock = join(dir, 'mcp.sock');
-const bridge = join(buildDir, 'bin/pvp-mcp');
-writeFileSync(join(dir, 'pvpd.yaml'), [
-  'version: 1',
-  'daemon:',
-  `  state_dir: ${join(dir, 'state')}`,
-  `  plugin_dirs: [${join(buildDir, 'lib/pvpd/plugins')}]`,
-  'plugins:',
-  '  - use: websocket',
-  '    id: ws',
-  '    config:',
-  '      listen: ["127.0.0.1:0"]',
-  `      port_file: "${portFile}"`,
-  '  - use: mcp-stdio',
-  '    id: mcp',
-  '    config:',
-  `      socket: "${sock}"`,
-  '      risk:',
-  '        Bash: {risk: high, category: shell_execute}',
-  '',
-].join('\n'));
-
-const pvpd = spawn(join(buildDir, 'bin/pvpd'), ['--config', join(dir, 'pvpd.yaml')],
-                   { stdio: ['ignore', 'ignore', 'pipe'] });
-let log = '';
-pvpd.stderr.on('data', (d) => { log += d; });
-
-const deadline = setTimeout(() => fail(new Error('timed out')), 60000);
-const clients = [];
-function fail(err) {
-  console.error(`FAIL: ${err.stack || err}\n--- pvpd log ---\n${log}`);
-  cleanup(1);
-}
-function cleanup(code) {
-  clearTimeout(deadline);
-  for (const c of clients) { try { c.close(); } catch { /* already closed */ } }
-  pvpd.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-  process.exit(code);
-}
-
-async function until(pred, what, ms = 15000) {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-function open(url) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.inbox = [];
-    ws.on('message', (data) => {
-      try { ws.inbox.push(JSON.parse(data.toString())); } catch { /* not JSON */ }
-    });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-async function next(ws, pred, what) {
-  await until(() => ws.inbox.some(pred), what);
-  const i = ws.inbox.findIndex(pred);
-  return ws.inbox.splice(i, 1)[0];
-}
-const send = (ws, type, session, sender, payload) =>
-  ws.send(JSON.stringify({ v: 1, type, session, sender, payload }));
-const joinPayload = (id, roles) => ({
-  participant: { id, name: id, type: 'human', roles, transport: 'websocket' },
-  supported_versions: [1],
+const t = harness({ prefix: 'pvpd-mcp-', deadlineMs: 60000 });
+const sock = join(t.dir, 'mcp.sock');
+const bridge = join(t.buildDir, 'bin/pvp-mcp');
+t.writeConfig({
+  plugins: [
+    ...websocketPlugin(t.portFile('ws')),
+    '  - use: mcp-stdio',
+    '    id: mcp',
+    '    config:',
+    `      socket: "${sock}"`,
+    '      risk:',
+    '        Bash: {risk: high, category: shell_execute}',
+  ],
 });
+t.start();
+
+const clients = [];
+t.onCleanup(() => {
+  for (const c of clients) { try { c.close(); } catch { /* already closed */ } }
+});
+const { next } = t;
 const text = (r) => r.content?.[0]?.text ?? '';
 
 async function mcpClient(args) {
@@ -104,16 +49,15 @@ async function mcpClient(args) {
 }
 
 try {
-  await until(() => existsSync(portFile) && readFileSync(portFile, 'utf8').trim() !== '',
-              'the port file');
-  await until(() => existsSync(sock), 'the MCP socket');
+  await t.until(() => t.hasPort('ws'), 'the port file');
+  await t.until(() => existsSync(sock), 'the MCP socket');
   assert.equal(statSync(sock).mode & 0o777, 0o600, 'the socket is private to the daemon user');
-  const port = Number(readFileSync(portFile, 'utf8').trim());
+  const port = t.readPort('ws');
   const S = 'mcp-e2e';
 
   // Humans: alice (driver + approver) creates the session with a two-approval quorum.
-  const alice = await open(`ws://127.0.0.1:${port}/`);
-  const bob = await open(`ws://127.0.0.1:${port}/`);
+  const alice = await connect(`ws://127.0.0.1:${port}/`);
+  const bob = await connect(`ws://127.0.0.1:${port}/`);
   send(alice, 'session.create', S, 'alice', {
     name: 'mcp e2e',
     config: {
@@ -228,7 +172,7 @@ try {
   alice.terminate();
   bob.terminate();
   console.log('ok: MCP SDK client through pvp-mcp and pvpd-mcp-stdio');
-  cleanup(0);
+  t.cleanup(0);
 } catch (err) {
-  fail(err);
+  t.fail(err);
 }

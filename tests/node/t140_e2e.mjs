@@ -12,28 +12,22 @@
 // can rescue; a silent stream leaves (session.leave); a bounded flood of random-SSRC packets on
 // a third listener is capped at max_streams participants and does not stop the other speakers
 // or the core (a heartbeat.ping is still answered).
-import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
 import { processAIStreamToRtp, processAIStreamToSrtp } from 't140llm';
+import { connect, frame, harness, joinPayload, rtp, sleep, udpSender, websocketPlugin }
+  from './lib.mjs';
 
-const buildDir = process.env.PVPD_BUILD_DIR;
-assert.ok(buildDir, 'PVPD_BUILD_DIR is not set (run through ctest)');
+const t = harness({ prefix: 'pvpd-t140-', deadlineMs: 90000, waitMs: 20000 });
 // The research captures' test key (research/t140.md §1.6); AES_CM_128_HMAC_SHA1_80.
 const SRTP_KEY = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
 const SRTP_SALT = Buffer.from('a0a1a2a3a4a5a6a7a8a9aaabacad', 'hex');
-const dir = mkdtempSync(join(tmpdir(), 'pvpd-t140-'));
-const portFile = (n) => join(dir, `port-${n}`);
+const SRTP_KEY_HEX = `${SRTP_KEY.toString('hex')}${SRTP_SALT.toString('hex')}`;
 
 const listener = (name, extra) => [
   `        - name: ${name}`,
   '          address: 127.0.0.1',
   '          port: 0',
-  `          port_file: "${portFile(name)}"`,
+  `          port_file: "${t.portFile(name)}"`,
   '          session: meeting',
   '          session_name: "Stand-up"',
   '          idle_flush: 1s',
@@ -45,57 +39,22 @@ const listener = (name, extra) => [
   ...extra.map((l) => `          ${l}`),
 ];
 
-writeFileSync(join(dir, 'pvpd.yaml'), [
-  'version: 1',
-  'daemon:',
-  `  state_dir: ${join(dir, 'state')}`,
-  `  plugin_dirs: [${join(buildDir, 'lib/pvpd/plugins')}]`,
-  'plugins:',
-  '  - use: websocket',
-  '    id: ws',
-  '    config:',
-  '      listen: ["127.0.0.1:0"]',
-  `      port_file: "${portFile('ws')}"`,
-  '  - use: t140',
-  '    id: rtt',
-  '    config:',
-  '      listeners:',
-  ...listener('alice', ['participants:', '  - {stream: "*", id: alice, name: "Alice"}']),
-  ...listener('bob', ['participants:',
-                      '  - {stream: "*", id: bob, name: "Bob", roles: [navigator, approver]}']),
-  ...listener('flood', ['max_streams: 3', 'rate_limit: {per_second: 100, burst: 50}']),
-  ...listener('carol', ['participants:', '  - {stream: "*", id: carol, name: "Carol"}',
-                        `srtp: {key: "${SRTP_KEY.toString('hex')}${SRTP_SALT.toString('hex')}"}`]),
-  '',
-].join('\n'));
-
-const pvpd = spawn(join(buildDir, 'bin/pvpd'), ['--config', join(dir, 'pvpd.yaml')],
-                   { stdio: ['ignore', 'ignore', 'pipe'] });
-let log = '';
-pvpd.stderr.on('data', (d) => { log += d; });
-
-const deadline = setTimeout(() => fail(new Error('timed out')), 90000);
-function fail(err) {
-  console.error(`FAIL: ${err.stack || err}\n--- pvpd log ---\n${log}`);
-  cleanup(1);
-}
-function cleanup(code) {
-  clearTimeout(deadline);
-  pvpd.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-  process.exit(code);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(pred, what, ms = 20000) {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-const readPort = (n) => Number(readFileSync(portFile(n), 'utf8').trim());
-const hasPort = (n) => existsSync(portFile(n)) && readFileSync(portFile(n), 'utf8').trim() !== '';
+t.writeConfig({
+  plugins: [
+    ...websocketPlugin(t.portFile('ws')),
+    '  - use: t140',
+    '    id: rtt',
+    '    config:',
+    '      listeners:',
+    ...listener('alice', ['participants:', '  - {stream: "*", id: alice, name: "Alice"}']),
+    ...listener('bob', ['participants:',
+                        '  - {stream: "*", id: bob, name: "Bob", roles: [navigator, approver]}']),
+    ...listener('flood', ['max_streams: 3', 'rate_limit: {per_second: 100, burst: 50}']),
+    ...listener('carol', ['participants:', '  - {stream: "*", id: carol, name: "Carol"}',
+                          `srtp: {key: "${SRTP_KEY_HEX}"}`]),
+  ],
+});
+t.start();
 
 // An LLM-like stream: small chunks, then it stays open until t140llm's 30 cps queue drained
 // (t140llm drops the queued tail when the stream ends early: research/t140.md §2.4 F7).
@@ -116,38 +75,30 @@ const CAROL_TEXT = 'Secure hello from Carol. Encrypted tail';
 const BOB_TEXT = 'Bonjour à tous 🎉. Je suis d’accord? Naïve résumé, yes';
 
 try {
-  await until(() => ['ws', 'alice', 'bob', 'flood', 'carol'].every(hasPort), 'the port files');
-  const ws = new WebSocket(`ws://127.0.0.1:${readPort('ws')}/`);
-  const inbox = [];
-  ws.on('message', (data) => { try { inbox.push(JSON.parse(data.toString())); } catch { } });
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-  ws.send(JSON.stringify({
-    v: 1, type: 'session.join', session: 'meeting', sender: 'observer',
-    payload: { participant: { id: 'observer', name: 'Observer', type: 'human',
-                              roles: ['navigator'], transport: 'websocket' },
-               supported_versions: [1] },
-  }));
-  await until(() => inbox.some((m) => m.type === 'participant.announce' && m.sender === 'observer'),
-              'the observer join');
+  await t.until(() => ['ws', 'alice', 'bob', 'flood', 'carol'].every(t.hasPort),
+                'the port files');
+  const ws = await connect(`ws://127.0.0.1:${t.readPort('ws')}/`);
+  const { inbox } = ws;
+  ws.send(frame('session.join', 'meeting', 'observer',
+                joinPayload('observer', ['navigator'], 'Observer')));
+  await t.until(() => inbox.some((m) => m.type === 'participant.announce' &&
+                                       m.sender === 'observer'),
+                'the observer join');
 
   // Both speakers, and a bounded flood on the third listener, at the same time.
-  const alice = processAIStreamToRtp(speech(ALICE), '127.0.0.1', readPort('alice'));
-  const bob = processAIStreamToRtp(speech(BOB), '127.0.0.1', readPort('bob'));
-  const carol = processAIStreamToSrtp(speech(CAROL), '127.0.0.1', readPort('carol'),
+  const alice = processAIStreamToRtp(speech(ALICE), '127.0.0.1', t.readPort('alice'));
+  const bob = processAIStreamToRtp(speech(BOB), '127.0.0.1', t.readPort('bob'));
+  const carol = processAIStreamToSrtp(speech(CAROL), '127.0.0.1', t.readPort('carol'),
                                      { masterKey: SRTP_KEY, masterSalt: SRTP_SALT });
   assert.ok(alice && bob && carol);
-  const flood = createSocket('udp4');
-  const floodPort = readPort('flood');
+  const flood = udpSender();
+  const floodPort = t.readPort('flood');
   let sent = 0;
   for (let batch = 0; batch < 40; ++batch) {
     await Promise.all(Array.from({ length: 500 }, (_, i) => {
-      const pkt = Buffer.alloc(17);
-      pkt[0] = 0x80; pkt[1] = 96;
-      pkt.writeUInt16BE((batch * 500 + i) & 0xffff, 2);
-      pkt.writeUInt32BE((Math.random() * 0xffffffff) >>> 0, 8);
-      pkt.write('flood', 12);
       ++sent;
-      return new Promise((r) => flood.send(pkt, floodPort, '127.0.0.1', r));
+      return flood.send(floodPort, rtp((batch * 500 + i) & 0xffff,
+                                       (Math.random() * 0xffffffff) >>> 0, 'flood', 0));
     }));
   }
   flood.close();
@@ -156,7 +107,8 @@ try {
   // The core still answers while the transcript flows.
   ws.send(JSON.stringify({ v: 1, type: 'heartbeat.ping', session: 'meeting', sender: 'observer',
                            id: 'ping-1', payload: {} }));
-  await until(() => inbox.some((m) => m.type === 'heartbeat.pong' && m.ref === 'ping-1'), 'pong');
+  await t.until(() => inbox.some((m) => m.type === 'heartbeat.pong' && m.ref === 'ping-1'),
+                'pong');
 
   const transcript = (who) => {
     const parts = new Map();
@@ -168,9 +120,9 @@ try {
     }
     return [...parts.keys()].sort((a, b) => a - b).map((k) => parts.get(k)).join(' ');
   };
-  await until(() => transcript('alice') === ALICE_TEXT && transcript('bob') === BOB_TEXT &&
-                    transcript('carol') === CAROL_TEXT,
-              'the transcripts', 30000).catch((e) => {
+  await t.until(() => transcript('alice') === ALICE_TEXT && transcript('bob') === BOB_TEXT &&
+                      transcript('carol') === CAROL_TEXT,
+                'the transcripts', 30000).catch((e) => {
     throw new Error(`${e.message}: alice=${JSON.stringify(transcript('alice'))} ` +
                     `bob=${JSON.stringify(transcript('bob'))} ` +
                     `carol=${JSON.stringify(transcript('carol'))}`);
@@ -202,14 +154,13 @@ try {
   assert.ok(floodIds.length >= 1 && floodIds.length <= 3, `flood participants: ${floodIds.length}`);
 
   // Silence: both speakers leave after stream_timeout.
-  await until(() => ['alice', 'bob'].every((id) => inbox.some((m) => m.type === 'session.leave' &&
-                                                                      m.sender === id)),
-              'the speakers leaving', 15000);
+  const left = (id) => inbox.some((m) => m.type === 'session.leave' && m.sender === id);
+  await t.until(() => ['alice', 'bob'].every(left), 'the speakers leaving', 15000);
   // No frame of a virtual participant was refused (session.create, join, context.add, leave).
-  assert.ok(!log.includes('refused a frame'), 'the daemon refused a t140 frame');
+  assert.ok(!t.log.includes('refused a frame'), 'the daemon refused a t140 frame');
   ws.terminate();
   console.log('ok: t140 end to end');
-  cleanup(0);
+  t.cleanup(0);
 } catch (err) {
-  fail(err);
+  t.fail(err);
 }
