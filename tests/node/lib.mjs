@@ -10,6 +10,8 @@
 //                                  plugin dir, more `daemon:` lines, then the plugin lines.
 //   websocketPlugin(portFile)      the plugin lines of pvpd-websocket.so on 127.0.0.1:0 writing
 //                                  its port to portFile.
+//   t140Plugin(listeners, config)  the plugin lines of pvpd-t140.so (id rtt): more `config:`
+//                                  lines, then the given (already indented) listener lines.
 //   harness({prefix, deadlineMs, waitMs})
 //                                  one test's daemon: a temp dir; writeConfig(), start() spawns
 //                                  build/bin/pvpd collecting its stderr in .log and arms the
@@ -58,6 +60,11 @@ export function pvpdConfig(dir, { daemon = [], plugins = [] }) {
 export const websocketPlugin = (portFile) => [
   '  - use: websocket', '    id: ws', '    config:', '      listen: ["127.0.0.1:0"]',
   `      port_file: "${portFile}"`,
+];
+
+export const t140Plugin = (listeners, config = []) => [
+  '  - use: t140', '    id: rtt', '    config:', ...config.map((l) => `      ${l}`),
+  '      listeners:', ...listeners,
 ];
 
 export function harness({ prefix, deadlineMs, waitMs = 15000 }) {

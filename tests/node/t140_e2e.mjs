@@ -14,8 +14,9 @@
 // or the core (a heartbeat.ping is still answered).
 import assert from 'node:assert/strict';
 import { processAIStreamToRtp, processAIStreamToSrtp } from 't140llm';
-import { connect, frame, harness, joinPayload, rtp, sleep, udpSender, websocketPlugin }
-  from './lib.mjs';
+import {
+  connect, frame, harness, joinPayload, rtp, sleep, t140Plugin, udpSender, websocketPlugin,
+} from './lib.mjs';
 
 const t = harness({ prefix: 'pvpd-t140-', deadlineMs: 90000, waitMs: 20000 });
 // The research captures' test key (research/t140.md §1.6); AES_CM_128_HMAC_SHA1_80.
@@ -42,16 +43,14 @@ const listener = (name, extra) => [
 t.writeConfig({
   plugins: [
     ...websocketPlugin(t.portFile('ws')),
-    '  - use: t140',
-    '    id: rtt',
-    '    config:',
-    '      listeners:',
-    ...listener('alice', ['participants:', '  - {stream: "*", id: alice, name: "Alice"}']),
-    ...listener('bob', ['participants:',
-                        '  - {stream: "*", id: bob, name: "Bob", roles: [navigator, approver]}']),
-    ...listener('flood', ['max_streams: 3', 'rate_limit: {per_second: 100, burst: 50}']),
-    ...listener('carol', ['participants:', '  - {stream: "*", id: carol, name: "Carol"}',
-                          `srtp: {key: "${SRTP_KEY_HEX}"}`]),
+    ...t140Plugin([
+      ...listener('alice', ['participants:', '  - {stream: "*", id: alice, name: "Alice"}']),
+      ...listener('bob', ['participants:',
+                          '  - {stream: "*", id: bob, name: "Bob", roles: [navigator, approver]}']),
+      ...listener('flood', ['max_streams: 3', 'rate_limit: {per_second: 100, burst: 50}']),
+      ...listener('carol', ['participants:', '  - {stream: "*", id: carol, name: "Carol"}',
+                            `srtp: {key: "${SRTP_KEY_HEX}"}`]),
+    ]),
   ],
 });
 t.start();

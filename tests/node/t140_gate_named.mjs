@@ -5,8 +5,9 @@
 // drops its text and counts it. Real pvpd with pvpd-t140.so and pvpd-websocket.so, hand-made
 // RTP from a UDP socket, two `ws` clients. Run by ctest (t140_node_gate_named); bounded waits.
 import assert from 'node:assert/strict';
-import { connect, harness, joinPayload, rtp, sendFrame, sleep, udpSender, websocketPlugin }
-  from './lib.mjs';
+import {
+  connect, harness, joinPayload, rtp, sendFrame, sleep, t140Plugin, udpSender, websocketPlugin,
+} from './lib.mjs';
 
 const t = harness({ prefix: 'pvpd-t140gate-', deadlineMs: 45000 });
 
@@ -24,13 +25,9 @@ const listener = (name, sessionName, id) => [
 t.writeConfig({
   plugins: [
     ...websocketPlugin(t.portFile('ws')),
-    '  - use: t140',
-    '    id: rtt',
-    '    config:',
-    '      gate_transcripts: true',
-    '      listeners:',
-    ...listener('named', 'standup', 'dave'),
-    ...listener('missing', 'no-such-meeting', 'eve'),
+    ...t140Plugin([...listener('named', 'standup', 'dave'),
+                   ...listener('missing', 'no-such-meeting', 'eve')],
+                  ['gate_transcripts: true']),
   ],
 });
 t.start();

@@ -5,8 +5,9 @@
 // own token. Run by ctest (t140_node_token, label integration); every wait is bounded.
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { connect, frame, harness, joinPayload, rtp, sleep, udpSender, websocketPlugin }
-  from './lib.mjs';
+import {
+  connect, frame, harness, joinPayload, rtp, sleep, t140Plugin, udpSender, websocketPlugin,
+} from './lib.mjs';
 
 const t = harness({ prefix: 'pvpd-t140tok-', deadlineMs: 40000 });
 const sha = (s) => createHash('sha256').update(s).digest('hex');
@@ -21,11 +22,7 @@ t.writeConfig({
   ],
   plugins: [
     ...websocketPlugin(t.portFile('ws')),
-    '  - use: t140',
-    '    id: rtt',
-    '    config:',
-    '      listeners:',
-    ...['with', 'without'].flatMap((name) => [
+    ...t140Plugin(['with', 'without'].flatMap((name) => [
       `        - name: ${name}`,
       '          port: 0',
       `          port_file: "${t.portFile(name)}"`,
@@ -35,7 +32,7 @@ t.writeConfig({
       ...(name === 'with' ? ['          token: rtt-token',
                              '          participants: [{stream: "*", id: dave, name: Dave}]']
                           : ['          participants: [{stream: "*", id: eve, name: Eve}]']),
-    ]),
+    ])),
   ],
 });
 t.start();
