@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <rapidjson/document.h>
+#include <sys/un.h>
 
 #include <charconv>
 
@@ -98,6 +99,21 @@ class Reader {
 }  // namespace
 
 bool parse_listen(std::string_view text, ListenAddress *out) {
+  static constexpr std::string_view kUnix = "unix:";
+  if (text.substr(0, kUnix.size()) == kUnix) {
+    std::string_view path = text.substr(kUnix.size());
+    // Relative paths would depend on the daemon's working directory; the abstract namespace
+    // ('@') has no file permissions, so it could not be the 0600 admin endpoint.
+    if (path.size() < 2 || path.front() != '/' || path.back() == '/' ||
+        path.size() >= sizeof(sockaddr_un{}.sun_path) ||
+        path.find('\0') != std::string_view::npos) {
+      return false;
+    }
+    *out = ListenAddress{};
+    out->unix_path = std::string(path);
+    out->text = std::string(text);
+    return true;
+  }
   std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon + 1 >= text.size() || text.size() - colon > 6) {
     return false;
@@ -140,7 +156,7 @@ bool parse_http_url(std::string_view url, std::string *host, int *port) {
   } else if (!parse_listen(rest, &a) || a.port == 0) {
     return false;
   }
-  if (a.host.empty()) {
+  if (a.host.empty() || a.is_unix()) {
     return false;
   }
   *host = a.host;
@@ -167,7 +183,9 @@ std::vector<SettingsError> parse_settings(std::string_view config_json, Settings
     ListenAddress a;
     if (!parse_listen(listen[i], &a)) {
       r.fail("/listen/" + std::to_string(i),
-             "listen entries are host:port or [v6]:port, got '" + listen[i] + "'");
+             "listen entries are host:port, [v6]:port or unix:/absolute/path (shorter than " +
+                 std::to_string(sizeof(sockaddr_un{}.sun_path)) + " bytes), got '" + listen[i] +
+                 "'");
       continue;
     }
     s.listen.push_back(std::move(a));

@@ -15,9 +15,12 @@
 namespace pvpd::websocket {
 
 struct ListenAddress {
-  std::string host;  // literal address or interface name; "" = every interface
-  int port = 0;      // 0 = an ephemeral port chosen by the kernel
-  std::string text;  // as configured, for messages
+  std::string host;       // literal address or interface name; "" = every interface
+  int port = 0;           // 0 = an ephemeral port chosen by the kernel
+  std::string unix_path;  // "unix:/abs/path" entries: the socket file; host/port unused
+  std::string text;       // as configured, for messages
+
+  bool is_unix() const { return !unix_path.empty(); }
 };
 
 enum class OverflowPolicy { kDisconnect, kDropDroppable };
@@ -67,7 +70,8 @@ struct SettingsError {
 // defaults above, so a fake host in unit tests may pass "{}". Returns every problem found.
 std::vector<SettingsError> parse_settings(std::string_view config_json, Settings *out);
 
-// "host:port", "[v6]:port" or ":port"; false when malformed.
+// "host:port", "[v6]:port", ":port" or "unix:/absolute/path" (shorter than sun_path, no NUL,
+// not a directory name); false when malformed.
 bool parse_listen(std::string_view text, ListenAddress *out);
 
 // "http://host:port" or "http://host" (port 80), optionally with a trailing '/'; false otherwise.
@@ -76,10 +80,11 @@ bool parse_http_url(std::string_view url, std::string *host, int *port);
 // The option table (documented by `pvpd --describe-plugin websocket`).
 inline constexpr pvpd_option_desc kOptions[] = {
     pvpd::option(PVPD_OPT_STRING_LIST, "listen", "[\"127.0.0.1:3000\"]",
-                 "Addresses to serve WebSocket and HTTP on, host:port (port 0 = any free port); "
-                 "one listener per entry."),
+                 "Addresses to serve WebSocket and HTTP on, host:port (port 0 = any free port) or "
+                 "unix:/absolute/path (a local admin socket, mode 0600, never TLS); one listener "
+                 "per entry."),
     pvpd::option_string("port_file", nullptr,
-                        "If set, the first listener's bound port is written here after start."),
+                        "If set, the first TCP listener's bound port is written here after start."),
     pvpd::option_string("tls.cert", nullptr,
                         "PEM certificate chain; enables TLS (wss://) on every listener."),
     pvpd::option_string("tls.key", nullptr, "PEM private key for tls.cert."),

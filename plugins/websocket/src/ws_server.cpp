@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -98,6 +99,10 @@ std::string credential_of(struct lws *wsi) {
   return std::string();
 }
 
+// Peers on a unix: listener share this "ip": one per-IP limit bucket, and local by definition
+// (only the socket file's owner can connect).
+constexpr const char *kUnixPeer = "unix";
+
 // "ip:port" of the peer, and the ip alone.
 std::pair<std::string, std::string> peer_of(struct lws *wsi) {
   sockaddr_storage ss{};
@@ -117,6 +122,9 @@ std::pair<std::string, std::string> peer_of(struct lws *wsi) {
       inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
       port = ntohs(in6->sin6_port);
       return {"[" + std::string(host) + "]:" + std::to_string(port), host};
+    }
+    if (ss.ss_family == AF_UNIX) {
+      return {kUnixPeer, kUnixPeer};
     }
   }
   return {"unknown", "unknown"};
@@ -221,6 +229,15 @@ pvpd_status WsServer::start() {
     retry_.secs_since_valid_ping = secs;
     retry_.secs_since_valid_hangup = static_cast<uint16_t>(secs * 2);
   }
+  // On any failure below: close what was bound and remove the socket files made so far.
+  auto fail = [this](const std::string &message) {
+    host_.error(message);
+    lws_context_destroy(context_);
+    context_ = nullptr;
+    remove_unix_files();
+    return PVPD_E_IO;
+  };
+  bool port_written = false;
   for (const ListenAddress &a : settings_.listen) {
     lws_context_creation_info vi{};
     vi.port = a.port;
@@ -230,6 +247,27 @@ pvpd_status WsServer::start() {
     vi.user = this;
     if (settings_.ping_interval_ms > 0) {
       vi.retry_and_idle_policy = &retry_;
+    }
+    if (a.is_unix()) {
+      // The admin socket is plain WebSocket: the 0600 file is its protection, and local
+      // clients (pvpctl --socket) have no certificate for a unix path.
+      UnixSocketFile file(a.unix_path);
+      if (std::string err = file.prepare(); !err.empty()) {
+        return fail("cannot listen on " + a.text + ": " + err);
+      }
+      vi.options |= LWS_SERVER_OPTION_UNIX_SOCK;
+      vi.iface = a.unix_path.c_str();
+      vi.port = 0;
+      if (lws_create_vhost(context_, &vi) == nullptr) {
+        return fail("cannot listen on " + a.text + " (bad path or directory not writable)");
+      }
+      std::string err = file.secure();
+      unix_files_.push_back(std::move(file));
+      if (!err.empty()) {
+        return fail(err);
+      }
+      bound_.push_back(a.text);
+      continue;
     }
     if (settings_.tls()) {
       vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -242,10 +280,7 @@ pvpd_status WsServer::start() {
     }
     struct lws_vhost *vh = lws_create_vhost(context_, &vi);
     if (vh == nullptr) {
-      host_.error("cannot listen on " + a.text + " (address in use, bad address or TLS files)");
-      lws_context_destroy(context_);
-      context_ = nullptr;
-      return PVPD_E_IO;
+      return fail("cannot listen on " + a.text + " (address in use, bad address or TLS files)");
     }
     int port = lws_get_vhost_listen_port(vh);
     std::string host = a.host.empty() ? "0.0.0.0" : a.host;
@@ -253,13 +288,10 @@ pvpd_status WsServer::start() {
       host = "[" + host + "]";
     }
     bound_.push_back(host + ":" + std::to_string(port));
-    if (bound_.size() == 1) {
-      std::string err = write_port_file(port);
-      if (!err.empty()) {
-        host_.error(err);
-        lws_context_destroy(context_);
-        context_ = nullptr;
-        return PVPD_E_IO;
+    if (!port_written) {
+      port_written = true;
+      if (std::string err = write_port_file(port); !err.empty()) {
+        return fail(err);
       }
     }
   }
@@ -286,6 +318,13 @@ void WsServer::stop() {
   }
   thread_.join();
   http_.stop();
+  remove_unix_files();
+}
+
+void WsServer::remove_unix_files() {
+  for (UnixSocketFile &f : unix_files_) {
+    f.remove();
+  }
 }
 
 pvpd_status WsServer::deliver(const pvpd_conn_id *conns, std::size_t n, const pvpd_msg_view &msg) {
@@ -574,7 +613,9 @@ int WsServer::on_established(struct lws *wsi, Session *s) {
   std::string subject = settings_.tls_client_ca.empty() ? std::string() : tls_subject_of(wsi);
   pvpd_conn_info info{};
   info.struct_size = sizeof info;
-  info.flags = (is_loopback(ip) ? PVPD_CONN_LOCAL : 0u) | (settings_.tls() ? PVPD_CONN_TLS : 0u);
+  const bool on_unix = ip == kUnixPeer;
+  info.flags = (on_unix || is_loopback(ip) ? PVPD_CONN_LOCAL : 0u) |
+               (settings_.tls() && !on_unix ? PVPD_CONN_TLS : 0u);
   info.transport = pvpd::to_str("websocket");
   info.peer = pvpd::to_str(peer);
   info.credential = pvpd::to_str(credential);

@@ -32,6 +32,7 @@
 #include "http_frontend.h"
 #include "metrics.h"
 #include "options.h"
+#include "unix_socket_file.h"
 
 namespace pvpd::websocket {
 
@@ -92,6 +93,7 @@ class WsServer {
 
   std::string host_text(pvpd_status (*pvpd_host_api_v1::*slot)(pvpd_host_ctx *, pvpd_buf **)) const;
   std::string write_port_file(int port) const;
+  void remove_unix_files();  // core thread: after the listeners are closed
 
   pvpd::Host host_;
   const Settings settings_;
@@ -103,7 +105,8 @@ class WsServer {
   std::array<lws_protocols, 3> protocols_{};
   lws_retry_bo_t retry_{};
   struct lws_context *context_ = nullptr;
-  std::vector<std::string> bound_;  // "host:port" per listener; immutable once started
+  std::vector<std::string> bound_;          // "host:port" per listener; immutable once started
+  std::vector<UnixSocketFile> unix_files_;  // unix: listeners' files; core thread only
   std::thread thread_;
 
   std::mutex mu_;

@@ -89,6 +89,40 @@ TEST(WebsocketOptions, ListenForms) {
   EXPECT_FALSE(parse_listen("host:", &a));
   EXPECT_FALSE(parse_listen("host:12x", &a));
   EXPECT_FALSE(parse_listen("host", &a));
+  EXPECT_FALSE(a.is_unix());
+}
+
+TEST(WebsocketOptions, UnixListenEntries) {
+  ListenAddress a;
+  ASSERT_TRUE(parse_listen("unix:/run/pvpd/admin.sock", &a));
+  EXPECT_TRUE(a.is_unix());
+  EXPECT_EQ(a.unix_path, "/run/pvpd/admin.sock");
+  EXPECT_EQ(a.text, "unix:/run/pvpd/admin.sock");
+  EXPECT_EQ(a.host, "");
+  EXPECT_EQ(a.port, 0);
+  // 107 bytes is the longest path sun_path holds with its NUL.
+  EXPECT_TRUE(parse_listen("unix:/" + std::string(106, 'a'), &a));
+  EXPECT_FALSE(parse_listen("unix:/" + std::string(107, 'a'), &a));
+  const std::vector<std::string> bad_entries = {
+      "unix:",          "unix:/",          "unix:admin.sock",           "unix:./a.sock",
+      "unix:@abstract", "unix:/run/pvpd/", std::string("unix:/a\0b", 9)};
+  for (const std::string &bad : bad_entries) {
+    EXPECT_FALSE(parse_listen(bad, &a)) << bad;
+  }
+  // A unix entry is never an HTTP upstream.
+  std::string host;
+  int port = 0;
+  EXPECT_FALSE(parse_http_url("http://unix:/x", &host, &port));
+
+  Settings s;
+  auto errors =
+      parse_settings(R"({"listen":["127.0.0.1:0","unix:/tmp/a.sock","unix:rel.sock"]})", &s);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].pointer, "/listen/2");
+  EXPECT_NE(errors[0].message.find("unix:/absolute/path"), std::string::npos);
+  ASSERT_TRUE(parse_settings(R"({"listen":["unix:/tmp/a.sock"]})", &s).empty());
+  ASSERT_EQ(s.listen.size(), 1u);
+  EXPECT_EQ(s.listen[0].unix_path, "/tmp/a.sock");
 }
 
 // A fake host buffer table counting references, so queue tests prove nothing leaks.
