@@ -53,7 +53,9 @@ constexpr const char *kUsage =
     "record)\n"
     "\n"
     "live commands (a running server; --url ws://HOST:PORT, default $PVP_URL or\n"
-    "ws://127.0.0.1:3000; --token T or $PVP_TOKEN; --as ID, default pvpctl-$USER):\n"
+    "ws://127.0.0.1:3000, or --socket PATH for pvpd's local admin socket (a websocket\n"
+    "listener unix:PATH; same as --url ws+unix://PATH); --token T or $PVP_TOKEN;\n"
+    "--as ID, default pvpctl-$USER):\n"
     "  watch SESSION [--json] [--count N]        stream the session's messages (history first)\n"
     "  send SESSION TYPE PAYLOAD_JSON            send one frame of any type\n"
     "  prompt SESSION TEXT --to AGENT            submit a prompt to an agent\n"
@@ -90,6 +92,7 @@ struct Args {
   std::optional<std::string> format;
   // Live commands (live_commands.h).
   std::optional<std::string> url, token, as, to, comment, reason, role;
+  std::optional<std::string> socket;  // --socket PATH = --url ws+unix://ABSOLUTE_PATH
   std::optional<uint64_t> count;
   std::optional<unsigned> timeout;
   bool insecure = false;
@@ -133,6 +136,8 @@ Args parse_args(int argc, char **argv) {
       a.format = arg.substr(9);
     } else if (arg == "--url" || arg == "--server") {
       a.url = value(i, arg);
+    } else if (arg == "--socket") {
+      a.socket = value(i, arg);
     } else if (arg == "--token") {
       a.token = value(i, arg);
     } else if (arg == "--as") {
@@ -219,8 +224,14 @@ Args parse_args(int argc, char **argv) {
   const bool live = pvpctl::is_live_command(c);
   reject((a.from || a.follow) && c != "replay", "--from/--follow");
   reject(a.json && c != "replay" && !live, "--json");
-  reject(!live && (a.url || a.token || a.as || a.role || a.timeout || a.insecure),
-         "--url/--token/--as/--role/--timeout/--insecure");
+  reject(!live && (a.url || a.socket || a.token || a.as || a.role || a.timeout || a.insecure),
+         "--url/--socket/--token/--as/--role/--timeout/--insecure");
+  if (a.url && a.socket) {
+    throw UsageError("give --url or --socket, not both");
+  }
+  if (a.socket && a.socket->empty()) {
+    throw UsageError("--socket needs a path");
+  }
   reject(live && (a.state_dir || a.config), "--state-dir/-c");
   reject(a.to.has_value() && c != "prompt", "--to");
   reject(a.comment.has_value() && c != "approve", "--comment");
@@ -489,6 +500,10 @@ int main(int argc, char **argv) {
       const char *env_url = std::getenv("PVP_URL");
       const char *env_token = std::getenv("PVP_TOKEN");
       l.url = a.url.value_or(env_url != nullptr ? env_url : "ws://127.0.0.1:3000");
+      if (a.socket) {
+        // The URL needs an absolute path; a relative --socket is taken from the current directory.
+        l.url = "ws+unix://" + fs::absolute(*a.socket).lexically_normal().string();
+      }
       l.token = a.token.value_or(env_token != nullptr ? env_token : "");
       l.as = a.as.value_or("");
       l.to = a.to.value_or("");

@@ -38,6 +38,33 @@ TEST(UrlTest, ParsesWsAndWss) {
   }
 }
 
+TEST(UrlTest, ParsesWsUnixSocketUrls) {
+  std::string err;
+  auto u = parse_url("ws+unix:///run/pvpd/admin.sock", &err);
+  ASSERT_TRUE(u) << err;
+  EXPECT_TRUE(u->is_unix());
+  EXPECT_FALSE(u->tls);
+  EXPECT_EQ(u->unix_path, "/run/pvpd/admin.sock");
+  EXPECT_EQ(u->host, "localhost");
+  EXPECT_EQ(u->path, "/");
+  EXPECT_EQ(u->http_base(), "");
+  EXPECT_EQ(u->redacted(), "ws+unix:///run/pvpd/admin.sock");
+  u = parse_url("ws+unix:///tmp/a.sock?token=s3cret&x=1", &err);
+  ASSERT_TRUE(u) << err;
+  EXPECT_EQ(u->unix_path, "/tmp/a.sock");
+  EXPECT_EQ(u->path, "/?token=s3cret&x=1");
+  EXPECT_EQ(u->redacted(), "ws+unix:///tmp/a.sock?token=***&x=1");
+  EXPECT_FALSE(parse_url("ws://127.0.0.1:1", &err)->is_unix());
+  const std::string too_long = "ws+unix:///" + std::string(120, 'a');
+  for (const std::string &bad :
+       {std::string("ws+unix://"), std::string("ws+unix://rel.sock"), std::string("ws+unix:///"),
+        std::string("ws+unix://?token=x"), too_long}) {
+    err.clear();
+    EXPECT_FALSE(parse_url(bad, &err)) << bad;
+    EXPECT_FALSE(err.empty()) << bad;
+  }
+}
+
 TEST(BackoffTest, ExponentialWithJitterCappedAndReset) {
   Backoff b(BackoffPolicy{std::chrono::milliseconds(100), std::chrono::milliseconds(1000), 0}, 42);
   const int64_t nominal[] = {100, 200, 400, 800, 1000, 1000};

@@ -1,6 +1,8 @@
 // URL parsing (see url.h).
 #include "pvpclient/url.h"
 
+#include <sys/un.h>
+
 #include <charconv>
 
 namespace pvpd::client {
@@ -22,13 +24,34 @@ std::optional<Url> parse_url(const std::string &text, std::string *error) {
   };
   Url u;
   std::string rest;
+  if (text.rfind("ws+unix://", 0) == 0) {
+    rest = text.substr(10);
+    const size_t query = rest.find('?');
+    u.unix_path = rest.substr(0, query);
+    if (query != std::string::npos) {
+      u.path = "/" + rest.substr(query);
+    }
+    if (u.unix_path.size() < 2 || u.unix_path[0] != '/') {
+      return fail(
+          "ws+unix:// needs an absolute socket path, as in ws+unix:///run/pvpd/admin.sock "
+          "(got '" +
+          text + "')");
+    }
+    if (u.unix_path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+      return fail("socket path too long (at most " +
+                  std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes) in '" + text + "'");
+    }
+    u.host = "localhost";
+    u.port = 0;
+    return u;
+  }
   if (text.rfind("ws://", 0) == 0) {
     rest = text.substr(5);
   } else if (text.rfind("wss://", 0) == 0) {
     u.tls = true;
     rest = text.substr(6);
   } else {
-    return fail("URL must start with ws:// or wss:// (got '" + text + "')");
+    return fail("URL must start with ws://, wss:// or ws+unix:// (got '" + text + "')");
   }
   const size_t slash = rest.find_first_of("/?");
   std::string authority = rest.substr(0, slash);
@@ -90,11 +113,17 @@ std::string Url::redacted() const {
     p.replace(start, end == std::string::npos ? std::string::npos : end - start, "***");
     pos = start + 3;
   }
+  if (is_unix()) {
+    return "ws+unix://" + unix_path + (p == "/" ? std::string() : p.substr(1));
+  }
   return std::string(tls ? "wss://" : "ws://") + host_for_display(host) + ":" +
          std::to_string(port) + p;
 }
 
 std::string Url::http_base() const {
+  if (is_unix()) {
+    return std::string();
+  }
   return std::string(tls ? "https://" : "http://") + host_for_display(host) + ":" +
          std::to_string(port);
 }

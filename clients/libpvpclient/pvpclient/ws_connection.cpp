@@ -71,7 +71,10 @@ struct WsConnection::Impl {
     }
     lws_client_connect_info ci{};
     ci.context = context;
-    ci.address = options.url.host.c_str();
+    // lws 4.1 connects to a unix socket when the address starts with '+' (it copies the
+    // address before returning, so the local string may go).
+    const std::string unix_address = "+" + options.url.unix_path;
+    ci.address = options.url.is_unix() ? unix_address.c_str() : options.url.host.c_str();
     ci.port = options.url.port;
     ci.path = options.url.path.c_str();
     ci.host = options.url.host.c_str();
