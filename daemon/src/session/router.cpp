@@ -368,6 +368,9 @@ bus::RoutedMessage Router::record_and_route(Session &s, bus::Envelope &env, Audi
   uint64_t seq = ++s.seq;
   env.set_uint("seq", seq);
   uint32_t flags = bus::is_droppable_type(env.type()) ? PVPD_MSG_DROPPABLE : 0;
+  if (env.type() == "interrupt.raise") {
+    flags |= PVPD_MSG_URGENT;  // transports put it ahead of queued deltas
+  }
   bus::RoutedMessage msg = bus::RoutedMessage::from(env, seq, flags);
   if (!msg.buffer) {
     return msg;

@@ -158,6 +158,9 @@ typedef struct pvpd_conn_info {
   0x1u                       /* a streaming delta (thinking/response chunk, tool output): a \
                                 transport under pressure may drop or coalesce it */
 #define PVPD_MSG_REPLAY 0x2u /* part of a history/resume replay, not a live message */
+#define PVPD_MSG_URGENT                                                                        \
+  0x4u /* (1.2) an interrupt: a transport should put it ahead of the streaming deltas it still \
+          holds for the connection, and may drop those deltas */
 
 /* A routed message: the canonical JSON envelope plus pre-parsed header fields, so transports
  * can route and filter without parsing JSON. BORROWED for the call, strings included. To keep

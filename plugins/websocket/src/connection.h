@@ -38,11 +38,15 @@ class OutboundQueue {
   // `pressure_on` is set when this push crossed the high-water mark.
   Push push(pvpd::BufRef buf, bool droppable, bool *pressure_on);
   // Queues a plugin-made frame regardless of the limit (errors before a close).
-  void push_control(pvpd::BufRef buf) { items_.push_back(std::move(buf)); }
+  void push_control(pvpd::BufRef buf) { items_.push_back(Item{std::move(buf), false}); }
   // The message being written, or nullptr.
-  const pvpd::BufRef *front() const { return items_.empty() ? nullptr : &items_.front(); }
+  const pvpd::BufRef *front() const { return items_.empty() ? nullptr : &items_.front().buf; }
   // The i-th queued message (i < size()); stays valid until the lws thread pops it.
-  const pvpd::BufRef &at(std::size_t i) const { return items_[i]; }
+  const pvpd::BufRef &at(std::size_t i) const { return items_[i].buf; }
+  // An urgent message (an interrupt) is coming: drops the droppable messages queued behind the
+  // first `keep` (those the writer has already taken), so it is not stuck behind deltas it makes
+  // moot. Returns how many were dropped.
+  std::size_t drop_droppable_after(std::size_t keep);
   // Removes the front; `pressure_off` is set when the queue drained below half the high-water
   // mark after having crossed it.
   void pop(bool *pressure_off);
@@ -52,7 +56,11 @@ class OutboundQueue {
   bool pressured() const { return pressured_; }
 
  private:
-  std::deque<pvpd::BufRef> items_;
+  struct Item {
+    pvpd::BufRef buf;
+    bool droppable = false;
+  };
+  std::deque<Item> items_;
   std::size_t high_water_;
   std::size_t limit_;
   bool drop_droppable_;
@@ -86,7 +94,10 @@ struct Connection {
 
   // lws thread only.
   std::size_t out_offset = 0;  // bytes of out.front() already written
-  std::string in;              // message being reassembled
+  // Messages at the queue's front the lws thread is writing right now (a batch, or the one
+  // being fragmented): they must stay where they are until it pops them.
+  std::size_t out_in_flight = 0;
+  std::string in;  // message being reassembled
   bool in_binary = false;
   bool in_oversized = false;  // discarding the rest of an oversized message
   bool reads_paused = false;

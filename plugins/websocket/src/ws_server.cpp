@@ -332,6 +332,7 @@ pvpd_status WsServer::deliver(const pvpd_conn_id *conns, std::size_t n, const pv
     return PVPD_E_INVAL;
   }
   const bool droppable = (msg.flags & PVPD_MSG_DROPPABLE) != 0;
+  const bool urgent = (msg.flags & PVPD_MSG_URGENT) != 0;
   std::lock_guard<std::mutex> lock(mu_);
   bool any = false;
   for (std::size_t i = 0; i < n; ++i) {
@@ -340,6 +341,12 @@ pvpd_status WsServer::deliver(const pvpd_conn_id *conns, std::size_t n, const pv
       continue;  // unknown or closing: skipped, as the ABI says
     }
     Connection &c = *it->second;
+    if (urgent) {
+      // An interrupt overtakes the deltas still waiting (they are moot now); what the lws
+      // thread is writing stays.
+      const std::size_t keep = std::max<std::size_t>(c.out_in_flight, c.out_offset != 0 ? 1 : 0);
+      Metrics::bump(metrics_.queue_drops, c.out.drop_droppable_after(keep));
+    }
     bool pressure_on = false;
     switch (c.out.push(pvpd::BufRef::retain(host_.api(), msg.envelope), droppable, &pressure_on)) {
       case OutboundQueue::Push::kQueued:
@@ -763,12 +770,14 @@ int WsServer::on_writeable(struct lws *wsi, Connection &c) {
           batch_.push_back(m);
         }
       }
+      c.out_in_flight = batch_.size();
       if (batch_.empty()) {
         const pvpd::BufRef *front = c.out.front();
         if (front == nullptr) {
           break;
         }
         msg = front->view();  // stays valid: only this thread pops the reference
+        c.out_in_flight = 1;
       }
     }
     if (!batch_.empty()) {
@@ -794,6 +803,7 @@ int WsServer::on_writeable(struct lws *wsi, Connection &c) {
         c.out.pop(&pressure_off);
         relieved = relieved || pressure_off;
       }
+      c.out_in_flight = 0;
       if (relieved) {
         host_.conn_pressure(c.id, 0);
       }
@@ -820,6 +830,7 @@ int WsServer::on_writeable(struct lws *wsi, Connection &c) {
       std::lock_guard<std::mutex> lock(mu_);
       bool pressure_off = false;
       c.out.pop(&pressure_off);
+      c.out_in_flight = 0;
       if (pressure_off) {
         host_.conn_pressure(c.id, 0);
       }

@@ -143,6 +143,10 @@ TEST_F(RouterMiscTest, InterruptNeedsCapabilityAndInjectsContext) {
   auto got = h_.take(agent_);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].type(), "interrupt.raise");
+  // Transports are told it is urgent (ahead of queued deltas); nothing else is.
+  for (const auto &d : h_.endpoint().deliveries) {
+    EXPECT_EQ((d.flags & PVPD_MSG_URGENT) != 0, d.type == "interrupt.raise") << d.type;
+  }
   EXPECT_EQ(got[1].type(), "context.add");
   EXPECT_EQ(got[1].str("key"), "interrupt_" + std::string(got[0].doc["id"].GetString()));
   EXPECT_EQ(got[1].str("content"), "use tabs");

@@ -66,6 +66,7 @@ class ProtocolHarness {
   // Frames received by `conn` since the last take(conn).
   std::vector<Frame> take(pvpd_conn_id conn);
   std::vector<std::string> types(pvpd_conn_id conn);  // take() and keep only types
+  const RecordingEndpoint &endpoint() const { return ep_; }
   void clear_all();
 
  private:

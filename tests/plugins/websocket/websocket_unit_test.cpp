@@ -149,6 +149,32 @@ pvpd_host_api_v1 fake_api() {
   return api;
 }
 
+TEST(WebsocketQueue, AnUrgentMessageDropsTheDeltasBehindTheWritersBatch) {
+  pvpd_host_api_v1 api = fake_api();
+  FakeBuf d1{"delta-1"}, keep{"keep"}, d2{"delta-2"}, d3{"delta-3"}, done{"done"};
+  auto ref = [&](FakeBuf &f) {
+    return pvpd::BufRef::retain(&api, reinterpret_cast<const pvpd_buf *>(&f));
+  };
+  {
+    OutboundQueue q(/*high_water=*/100, /*limit=*/100, /*drop_droppable=*/true);
+    bool on = false;
+    q.push(ref(d1), true, &on);     // being written by the lws thread
+    q.push(ref(keep), false, &on);  // not droppable: stays, in order
+    q.push(ref(d2), true, &on);
+    q.push(ref(d3), true, &on);
+    q.push(ref(done), false, &on);
+    EXPECT_EQ(q.drop_droppable_after(/*keep=*/1), 2u);
+    ASSERT_EQ(q.size(), 3u);
+    EXPECT_EQ(q.at(0).view(), "delta-1") << "what the writer holds is never touched";
+    EXPECT_EQ(q.at(1).view(), "keep");
+    EXPECT_EQ(q.at(2).view(), "done");
+    EXPECT_EQ(q.drop_droppable_after(/*keep=*/5), 0u);
+    EXPECT_EQ(q.drop_droppable_after(/*keep=*/0), 1u);
+    EXPECT_EQ(q.at(0).view(), "keep");
+  }
+  EXPECT_EQ(g_refs.load(), 0) << "dropped messages release their reference";
+}
+
 TEST(WebsocketQueue, PressureAndLimits) {
   pvpd_host_api_v1 api = fake_api();
   FakeBuf buf{"{}"};
