@@ -63,7 +63,7 @@ void replace_with_hash(rapidjson::Value &v, rapidjson::Document::AllocatorType &
 
 std::string redact_secret_share(std::string_view message_json) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(message_json.data(), message_json.size());
+  doc.Parse(message_json.data(), message_json.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     return R"({"redacted":"unparseable secret.share"})";
   }
@@ -123,7 +123,7 @@ std::string hmac_secret_share(std::string_view message_json, std::string_view ke
     return std::string(message_json);
   }
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(message_json.data(), message_json.size());
+  doc.Parse(message_json.data(), message_json.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     return R"({"redacted":"unparseable secret.share"})";
   }
