@@ -255,53 +255,44 @@ pvpd_str api_instance_id(pvpd_host_ctx *ctx) noexcept {
   return pvpd_str{inst->id().c_str(), inst->id().size()};
 }
 
-pvpd_status api_journal_head(pvpd_host_ctx *ctx, pvpd_str session, pvpd_buf **out) noexcept {
+// A 1.2 query whose answer is a new buffer: `query(core, &text)` fills it. Queries that read
+// journal files (`off_core`) are refused on the core thread, which must not block.
+template <typename Query>
+pvpd_status query_out(pvpd_host_ctx *ctx, pvpd_buf **out, bool off_core, Query &&query) noexcept {
   if (out == nullptr) {
     return PVPD_E_INVAL;
   }
   return guarded(ctx, [&](PluginInstance &i) {
+    if (off_core && on_core_thread(i)) {
+      return PVPD_E_STATE;
+    }
     std::string text;
-    return string_out(i.core().journal_head(view_of(session), &text), text, out);
+    return string_out(query(i.core(), &text), text, out);
+  });
+}
+
+pvpd_status api_journal_head(pvpd_host_ctx *ctx, pvpd_str session, pvpd_buf **out) noexcept {
+  return query_out(ctx, out, false, [&](CoreServices &core, std::string *text) {
+    return core.journal_head(view_of(session), text);
   });
 }
 
 pvpd_status api_session_find(pvpd_host_ctx *ctx, pvpd_str name, pvpd_buf **out) noexcept {
-  if (out == nullptr) {
-    return PVPD_E_INVAL;
-  }
-  return guarded(ctx, [&](PluginInstance &i) {
-    std::string text;
-    return string_out(i.core().session_find(view_of(name), &text), text, out);
+  return query_out(ctx, out, false, [&](CoreServices &core, std::string *text) {
+    return core.session_find(view_of(name), text);
   });
 }
 
-// The operator queries read journal files: refused on the core thread, which must not block.
 pvpd_status api_admin_sessions_json(pvpd_host_ctx *ctx, pvpd_str token, pvpd_buf **out) noexcept {
-  if (out == nullptr) {
-    return PVPD_E_INVAL;
-  }
-  return guarded(ctx, [&](PluginInstance &i) {
-    if (on_core_thread(i)) {
-      return PVPD_E_STATE;
-    }
-    std::string text;
-    return string_out(i.core().admin_sessions_json(view_of(token), &text), text, out);
+  return query_out(ctx, out, true, [&](CoreServices &core, std::string *text) {
+    return core.admin_sessions_json(view_of(token), text);
   });
 }
 
 pvpd_status api_admin_transcript(pvpd_host_ctx *ctx, pvpd_str token, pvpd_str session,
                                  uint64_t from_seq, uint32_t format, pvpd_buf **out) noexcept {
-  if (out == nullptr) {
-    return PVPD_E_INVAL;
-  }
-  return guarded(ctx, [&](PluginInstance &i) {
-    if (on_core_thread(i)) {
-      return PVPD_E_STATE;
-    }
-    std::string text;
-    return string_out(
-        i.core().admin_transcript(view_of(token), view_of(session), from_seq, format, &text), text,
-        out);
+  return query_out(ctx, out, true, [&](CoreServices &core, std::string *text) {
+    return core.admin_transcript(view_of(token), view_of(session), from_seq, format, text);
   });
 }
 
