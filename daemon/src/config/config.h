@@ -60,7 +60,7 @@ struct DaemonConfig {
   std::string journal_fsync = "batch";  // always | batch | none
   // 0: flush as soon as the writer's queue is empty (group commit without waiting); measured
   // faster than a fixed window for both latency and throughput (docs/journal.md).
-  uint64_t journal_batch_interval_ms = 0;
+  uint64_t journal_batch_interval_ms = 100;
   uint64_t journal_batch_max_records = 256;
   uint64_t journal_blob_threshold_bytes = 64 * 1024;  // 0: no blobs
   std::string journal_secret_key_credential;          // "": random key in the journal dir

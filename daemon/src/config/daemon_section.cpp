@@ -85,12 +85,15 @@ const std::vector<pvpd_option_desc> &daemon_option_table() {
       opt("journal.enabled", PVPD_OPT_BOOL,
           "Record every accepted message in the session's journal before delivering it."),
       opt("journal.fsync", PVPD_OPT_STRING,
-          "always: fsync each record; batch: group commit; none: no fsync (page cache only).",
+          "always: deliver after fdatasync (group commit); batch: deliver once written, "
+          "fdatasync within batch_interval; none: deliver once written, never fdatasync.",
           "always|batch|none"),
       opt("journal.batch_interval", PVPD_OPT_DURATION,
-          "Longest wait of a group commit (0: flush when the queue is empty).", nullptr,
-          PVPD_OPT_RANGE, 0, 1000),
-      opt("journal.batch_max_records", PVPD_OPT_INT, "Records per group commit at most.", nullptr,
+          "fsync: batch: the longest a written record waits for its background fdatasync, the "
+          "window a power loss can take (0: flush continuously).",
+          nullptr, PVPD_OPT_RANGE, 0, 10000),
+      opt("journal.batch_max_records", PVPD_OPT_INT,
+          "Records the journal writer takes per pass (fsync: always: per group commit).", nullptr,
           PVPD_OPT_RANGE, 1, 100000),
       opt("journal.blob_threshold", PVPD_OPT_SIZE,
           "Messages longer than this are journaled as a reference to a content-addressed blob "

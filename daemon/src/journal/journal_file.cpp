@@ -167,11 +167,15 @@ Status JournalFile::append(std::string_view bytes, bool *rollback_failed) {
   return st;
 }
 
-Status JournalFile::sync() {
-  if (::fdatasync(fd_) != 0) {
+Status JournalFile::sync(FlushFn flush) {
+  if ((flush != nullptr ? flush(fd_) : ::fdatasync(fd_)) != 0) {
     return errno_to_status(errno, "fdatasync " + path_.string());
   }
   return Status::ok();
+}
+
+int JournalFile::dup_fd() const {
+  return ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
 }
 
 Status JournalFile::truncate_to(uint64_t size) {

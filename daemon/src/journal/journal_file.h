@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "journal/journal_options.h"
 #include "util/status.h"
 
 namespace pvpd::journal {
@@ -46,7 +47,11 @@ class JournalFile {
   // Writes all of `bytes` or nothing (see above). On a failed rollback returns an error whose
   // message says so; the caller must then stop using this file.
   Status append(std::string_view bytes, bool *rollback_failed);
-  Status sync();
+  // fdatasync (or `flush` when given: fault injection).
+  Status sync(FlushFn flush = nullptr);
+  // A new descriptor for the same open file (O_CLOEXEC), for flushing from another thread;
+  // -1 with errno on failure.
+  int dup_fd() const;
   Status truncate_to(uint64_t size);
 
   uint64_t size() const { return size_; }

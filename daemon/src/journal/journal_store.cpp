@@ -170,6 +170,10 @@ Result<std::vector<Record>> JournalStore::read(const std::string &session,
   return std::move(scan.records);
 }
 
+BackgroundSyncer::Stats JournalStore::flush_stats() const {
+  return writer_ ? writer_->flush_stats() : BackgroundSyncer::Stats{};
+}
+
 std::optional<JournalStore::Head> JournalStore::head(const std::string &session) const {
   if (!writer_) {
     return std::nullopt;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bus/shared_buffer.h"
+#include "journal/background_syncer.h"
 #include "journal/journal_options.h"
 #include "journal/record_format.h"
 #include "journal/recovery.h"
@@ -83,6 +84,8 @@ class JournalStore {
     std::string hash;
   };
   std::optional<Head> head(const std::string &session) const;
+  // fsync: batch: the background flusher's counters (background_syncer.h); zero otherwise.
+  BackgroundSyncer::Stats flush_stats() const;
 
   // The journal file of `session` (whether or not it exists).
   std::filesystem::path path_for(const std::string &session) const;

@@ -17,7 +17,12 @@
 namespace pvpd::journal {
 
 JournalWriter::JournalWriter(std::filesystem::path dir, const JournalOptions &opts, Poster post)
-    : dir_(std::move(dir)), opts_(opts), post_(std::move(post)), blobs_(dir_ / kBlobDirName) {}
+    : dir_(std::move(dir)),
+      opts_(opts),
+      post_(std::move(post)),
+      blobs_(dir_ / kBlobDirName),
+      syncer_(dir_, std::chrono::milliseconds(opts_.batch_interval_ms),
+              opts_.flush_fn != nullptr ? opts_.flush_fn : &::fdatasync) {}
 
 JournalWriter::~JournalWriter() {
   stop();
@@ -29,6 +34,9 @@ void JournalWriter::start() {
     return;
   }
   stopping_ = false;
+  if (opts_.fsync == FsyncMode::kBatch) {
+    syncer_.start();
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -41,6 +49,11 @@ void JournalWriter::stop() {
   if (thread_.joinable()) {
     thread_.join();
   }
+  syncer_.stop();  // after the writer: its last records get their flush
+}
+
+BackgroundSyncer::Stats JournalWriter::flush_stats() const {
+  return syncer_.stats();
 }
 
 void JournalWriter::append(const std::string &session, uint64_t seq, bus::BufferRef message,
@@ -84,7 +97,6 @@ std::optional<uint64_t> JournalWriter::committed_size(const std::string &stem) c
 }
 
 void JournalWriter::run() {
-  const auto interval = std::chrono::milliseconds(opts_.batch_interval_ms);
   const uint64_t max_records = opts_.batch_max_records == 0 ? 1 : opts_.batch_max_records;
   const bool retention = opts_.retention_ended_after_ms != 0;
   const auto retention_every = std::chrono::milliseconds(
@@ -112,47 +124,26 @@ void JournalWriter::run() {
       }
       continue;  // time for retention
     }
-    // One batch. With kBatch it stays open until the interval since its first record passes,
-    // it holds batch_max_records, or stop() is called; the other modes take what is queued.
-    const auto deadline = std::chrono::steady_clock::now() + interval;
-    std::vector<Done> done;
-    uint64_t count = 0;
-    for (;;) {
-      std::vector<Job> jobs;
-      while (!queue_.empty() && count + jobs.size() < max_records) {
-        jobs.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      lk.unlock();
-      for (Job &job : jobs) {
-        if (job.end) {
-          // Everything before the end marker is committed first, so "ended" never precedes
-          // records of the session.
-          commit(done);
-          end_session(job.session);
-        } else {
-          write_record(job, done);
-          if (opts_.fsync == FsyncMode::kAlways) {
-            commit(done);  // already durable: do not hold it back for the rest of the chunk
-          }
-        }
-      }
-      count += jobs.size();
-      lk.lock();
-      if (opts_.fsync != FsyncMode::kBatch || count >= max_records) {
-        break;
-      }
-      if (queue_.empty()) {
-        if (stopping_ ||
-            !cv_.wait_until(lk, deadline, [&] { return !queue_.empty() || stopping_; })) {
-          break;
-        }
-        if (queue_.empty()) {
-          break;  // woken by stop()
-        }
-      }
+    // One pass: what is queued, at most max_records. kAlways commits (flushes) it as one
+    // group; records arriving meanwhile form the next pass.
+    std::vector<Job> jobs;
+    while (!queue_.empty() && jobs.size() < max_records) {
+      jobs.push_back(std::move(queue_.front()));
+      queue_.pop_front();
     }
     lk.unlock();
+    std::vector<Done> done;
+    done.reserve(jobs.size());
+    for (Job &job : jobs) {
+      if (job.end) {
+        // Everything before the end marker is committed first, so "ended" never precedes
+        // records of the session.
+        commit(done);
+        end_session(job.session);
+      } else {
+        write_record(job, done);
+      }
+    }
     commit(done);
     lk.lock();
   }
@@ -256,33 +247,51 @@ Result<JournalWriter::Session *> JournalWriter::session_for(const std::string &i
     s->last_seq = tail->last_seq;
     s->has_records = tail->has_records;
   } else {
-    auto file = JournalFile::create(path, format_header(id), opts_.fsync != FsyncMode::kNone);
+    // kBatch leaves the header and the directory entry to the syncer, like the records.
+    auto file = JournalFile::create(path, format_header(id), opts_.fsync == FsyncMode::kAlways);
     if (!file) {
       return file.status();
     }
     s->file = std::move(file.value());
     s->last_hash = genesis_hash(id);
+    if (opts_.fsync == FsyncMode::kBatch) {
+      syncer_.mark_dir_dirty();
+      if (Status st = queue_flush(*s); !st) {
+        return st;
+      }
+    }
   }
   // Appending again to an ended session reopens it.
   const std::filesystem::path ended = dir_ / (s->stem + std::string(kEndedSuffix));
   ::unlink(ended.c_str());
-  mark_synced(*s);
+  mark_committed(*s);
   Session *raw = s.get();
   sessions_[id] = std::move(s);
   return raw;
 }
 
-void JournalWriter::mark_synced(Session &s) {
-  s.synced_hash = s.last_hash;
-  s.synced_seq = s.last_seq;
-  s.synced_has_records = s.has_records;
-  s.synced_size = s.file.size();
-  s.dirty = false;
+void JournalWriter::mark_committed(Session &s) {
+  s.committed_hash = s.last_hash;
+  s.committed_seq = s.last_seq;
+  s.committed_has_records = s.has_records;
+  s.committed_size = s.file.size();
   std::lock_guard lk(mu_);
-  committed_[s.stem] = s.synced_size;
-  if (s.synced_has_records) {
-    heads_[s.id] = Head{s.synced_seq, s.synced_hash};
+  committed_[s.stem] = s.committed_size;
+  if (s.committed_has_records) {
+    heads_[s.id] = Head{s.committed_seq, s.committed_hash};
   }
+}
+
+Status JournalWriter::queue_flush(Session &s) {
+  if (!s.flush) {
+    const int fd = s.file.dup_fd();
+    if (fd < 0) {
+      return errno_to_status(errno, "dup " + s.file.path().string());
+    }
+    s.flush = std::make_shared<SyncHandle>(fd, s.file.path().string());
+  }
+  syncer_.mark_dirty(s.flush);
+  return Status::ok();
 }
 
 std::optional<JournalWriter::Head> JournalWriter::head(const std::string &session) const {
@@ -297,12 +306,11 @@ std::optional<JournalWriter::Head> JournalWriter::head(const std::string &sessio
   return std::nullopt;
 }
 
-void JournalWriter::rollback_to_synced(Session &s, const Status &why) {
-  s.last_hash = s.synced_hash;
-  s.last_seq = s.synced_seq;
-  s.has_records = s.synced_has_records;
-  s.dirty = false;
-  if (Status t = s.file.truncate_to(s.synced_size); !t) {
+void JournalWriter::rollback_to_committed(Session &s, const Status &why) {
+  s.last_hash = s.committed_hash;
+  s.last_seq = s.committed_seq;
+  s.has_records = s.committed_has_records;
+  if (Status t = s.file.truncate_to(s.committed_size); !t) {
     s.broken = Status(PVPD_E_IO, why.message() + "; rollback failed (" + t.message() +
                                      "); restart pvpd to recover this session");
   }
@@ -315,6 +323,14 @@ void JournalWriter::write_record(Job &job, std::vector<Done> &done) {
     return;
   }
   Session &s = *sr.value();
+  if (s.broken && s.flush) {
+    if (auto failed = s.flush->failure()) {
+      // Records already delivered may be gone after a power loss; accepting more would hide
+      // that. Recovery after a restart decides what the file holds.
+      s.broken = Status(PVPD_E_IO, "journal flush failed (" + failed->message() +
+                                       "); restart pvpd to recover this session");
+    }
+  }
   if (!s.broken) {
     done.push_back(Done{std::move(job.cb), s.broken, nullptr});
     return;
@@ -354,22 +370,18 @@ void JournalWriter::write_record(Job &job, std::vector<Done> &done) {
   s.last_seq = job.seq;
   s.has_records = true;
   switch (opts_.fsync) {
-    case FsyncMode::kAlways:
-      if (Status st = s.file.sync(); !st) {
-        rollback_to_synced(s, st);
-        done.push_back(Done{std::move(job.cb), for_sender(s.id, st), nullptr});
-        return;
+    case FsyncMode::kAlways: done.push_back(Done{std::move(job.cb), Status::ok(), &s}); return;
+    case FsyncMode::kBatch:
+      mark_committed(s);
+      if (Status st = queue_flush(s); !st) {
+        // Written and chained, so it is kept; only its flush is in doubt.
+        spdlog::error("journal: session {}: {}", s.id, st.message());
       }
-      mark_synced(s);
       done.push_back(Done{std::move(job.cb), Status::ok(), nullptr});
       return;
     case FsyncMode::kNone:
-      mark_synced(s);
+      mark_committed(s);
       done.push_back(Done{std::move(job.cb), Status::ok(), nullptr});
-      return;
-    case FsyncMode::kBatch:
-      s.dirty = true;
-      done.push_back(Done{std::move(job.cb), Status::ok(), &s});
       return;
   }
 }
@@ -385,11 +397,11 @@ void JournalWriter::commit(std::vector<Done> &done) {
       continue;
     }
     Session &s = *d.waiting_on;
-    Status st = s.file.sync();
+    Status st = s.file.sync(opts_.flush_fn);
     if (st) {
-      mark_synced(s);
+      mark_committed(s);
     } else {
-      rollback_to_synced(s, st);
+      rollback_to_committed(s, st);
       st = for_sender(s.id, std::move(st));
     }
     outcome.emplace(&s, std::move(st));
@@ -423,10 +435,12 @@ void JournalWriter::end_session(const std::string &id) {
     return;
   }
   ::close(fd);
-  if (opts_.fsync != FsyncMode::kNone) {
+  if (opts_.fsync == FsyncMode::kAlways) {
     if (Status st = sync_dir(dir_); !st) {
       spdlog::warn("journal: {}", st.message());
     }
+  } else if (opts_.fsync == FsyncMode::kBatch) {
+    syncer_.mark_dir_dirty();
   }
 }
 

@@ -1,19 +1,22 @@
 // JournalWriter: the journal's writer thread: a queue of appends, per-session hash-chain state,
-// and the fsync policy (group commit for FsyncMode::kBatch).
+// and the fsync policy (journal_options.h FsyncMode).
 //
-// Flow: append() (any thread, normally the core) queues a job; the writer thread hashes and
-// writes each record, makes it durable per the policy, then hands every callback of the batch,
-// in queue order, to `post` (the store posts them to the core io_context). A record whose write
-// or fdatasync fails is rolled back (file truncated to the last durable record, chain state
-// reset), and its callback gets the error, so the file never holds a record nobody was told
-// about... except with kNone, where "durable" means "written". What is written is the
-// journaled form (secret.share values as HMACs, large messages as blob stubs; blob_codec.h),
-// and when retention is configured the thread applies it at start and periodically.
+// Flow: append() (any thread, normally the core) queues a job; the writer thread takes what is
+// queued (at most batch_max_records), hashes and writes each record, and with kAlways gives
+// every touched file one fdatasync (group commit); then it hands every callback of the pass, in
+// queue order, to `post` (the store posts them to the core io_context). With kBatch the
+// callbacks do not wait for a flush: the BackgroundSyncer flushes within batch_interval_ms. A
+// record whose write (or, kAlways, fdatasync) fails is rolled back (file truncated to the last
+// committed record, chain state reset), and its callback gets the error, so the file never
+// holds a record nobody was told about. What is written is the journaled form (secret.share
+// values as HMACs, large messages as blob stubs; blob_codec.h), and when retention is
+// configured the thread applies it at start and periodically.
 //
-// THREAD: append/mark_ended/committed_size/preload from any thread (one mutex guards the queue
-// and the shared maps); everything else runs on the writer thread, which alone touches session
-// state and files.
-// LIFETIME: stop() drains the queue (every queued append is written and called back) and joins.
+// THREAD: append/mark_ended/committed_size/preload/flush_stats from any thread (one mutex
+// guards the queue and the shared maps); everything else runs on the writer thread, which alone
+// touches session state and files (the syncer flushes dup()s of their descriptors).
+// LIFETIME: stop() drains the queue (every queued append is written and called back), joins,
+// then flushes whatever the syncer still has (a clean stop leaves everything durable).
 #pragma once
 
 #include <chrono>
@@ -31,6 +34,7 @@
 #include <vector>
 
 #include "bus/shared_buffer.h"
+#include "journal/background_syncer.h"
 #include "journal/blob_store.h"
 #include "journal/journal_file.h"
 #include "journal/journal_options.h"
@@ -73,6 +77,8 @@ class JournalWriter {
     std::string hash;
   };
   std::optional<Head> head(const std::string &session) const;
+  // kBatch: the background flusher's counters (all zero in the other modes).
+  BackgroundSyncer::Stats flush_stats() const;
 
  private:
   struct Job {
@@ -90,17 +96,18 @@ class JournalWriter {
     std::string last_hash;
     uint64_t last_seq = 0;
     bool has_records = false;
-    // The durable point: what the file is rolled back to if a write or fdatasync fails.
-    std::string synced_hash;
-    uint64_t synced_seq = 0;
-    bool synced_has_records = false;
-    uint64_t synced_size = 0;
-    bool dirty = false;
+    // The committed point (written; kAlways: and flushed): what the file is rolled back to if
+    // a write or fdatasync fails.
+    std::string committed_hash;
+    uint64_t committed_seq = 0;
+    bool committed_has_records = false;
+    uint64_t committed_size = 0;
+    std::shared_ptr<SyncHandle> flush;  // kBatch: this file's handle for the syncer
   };
   struct Done {
     Callback cb;
     Status status;
-    Session *waiting_on = nullptr;  // kBatch: the outcome is that session's fdatasync
+    Session *waiting_on = nullptr;  // kAlways: the outcome is that session's fdatasync
   };
 
   void run();
@@ -113,13 +120,16 @@ class JournalWriter {
   void commit(std::vector<Done> &done);
   void end_session(const std::string &id);
   Result<Session *> session_for(const std::string &id);
-  void mark_synced(Session &s);
-  void rollback_to_synced(Session &s, const Status &why);
+  void mark_committed(Session &s);
+  void rollback_to_committed(Session &s, const Status &why);
+  // kBatch: hands the session's file to the syncer (creating its handle on first use).
+  Status queue_flush(Session &s);
 
   const std::filesystem::path dir_;
   const JournalOptions opts_;
   const Poster post_;
-  BlobStore blobs_;  // <dir>/blobs
+  BlobStore blobs_;          // <dir>/blobs
+  BackgroundSyncer syncer_;  // kBatch only
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

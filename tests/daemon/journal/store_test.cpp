@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 
 #include "journal/journal_store.h"
@@ -60,45 +66,118 @@ INSTANTIATE_TEST_SUITE_P(JournalModes, StoreModes,
                            return std::string(fsync_mode_name(param_info.param));
                          });
 
-// Group commit: a batch closes at batch_max_records (the interval is far away), and all its
-// callbacks arrive together, in order.
-TEST(JournalStore, GroupCommitClosesAtMaxRecords) {
+// Fault injection for the flush (JournalOptions::flush_fn is a plain function pointer, so the
+// knobs are globals; every test resets them).
+std::atomic<int> g_flushes{0};
+std::atomic<bool> g_flush_fails{false};
+std::mutex g_gate_mu;
+std::condition_variable g_gate_cv;
+bool g_gate_closed = false;
+bool g_flush_waiting = false;
+
+int counting_flush(int fd) {
+  {
+    std::unique_lock lk(g_gate_mu);
+    g_flush_waiting = true;
+    g_gate_cv.notify_all();
+    g_gate_cv.wait(lk, [] { return !g_gate_closed; });
+    g_flush_waiting = false;
+  }
+  ++g_flushes;
+  if (g_flush_fails) {
+    errno = EIO;
+    return -1;
+  }
+  return ::fdatasync(fd);
+}
+
+void reset_flush_faults(bool gate_closed = false) {
+  g_flushes = 0;
+  g_flush_fails = false;
+  std::lock_guard lk(g_gate_mu);
+  g_gate_closed = gate_closed;
+  g_flush_waiting = false;
+}
+
+void open_gate() {
+  std::lock_guard lk(g_gate_mu);
+  g_gate_closed = false;
+  g_gate_cv.notify_all();
+}
+
+bool wait_for_flush_in_progress() {
+  std::unique_lock lk(g_gate_mu);
+  return g_gate_cv.wait_for(lk, std::chrono::seconds(10), [] { return g_flush_waiting; });
+}
+
+// fsync: always is a group commit: while one fdatasync runs, the records that arrive queue up
+// and share the next one; no callback runs before the flush that covers its record.
+TEST(JournalStore, AlwaysGroupCommitsWhatArrivesDuringAFlush) {
   TempDir tmp;
   asio::io_context io;
-  JournalOptions o = opts_for(tmp, FsyncMode::kBatch);
-  o.batch_interval_ms = 60'000;
-  o.batch_max_records = 4;
+  reset_flush_faults(/*gate_closed=*/true);
+  JournalOptions o = opts_for(tmp, FsyncMode::kAlways);
+  o.flush_fn = &counting_flush;
   JournalStore store(io, o);
   ASSERT_TRUE(store.start().is_ok());
   std::vector<uint64_t> done;
   auto cb = [&](uint64_t seq) {
     return [&, seq](Status st) {
-      EXPECT_TRUE(st.is_ok());
+      EXPECT_TRUE(st.is_ok()) << st.message();
       done.push_back(seq);
     };
   };
-  for (uint64_t seq = 1; seq <= 3; ++seq) {
+  store.append("g", 1, bus::BufferRef::copy_of(message("g", 1)), cb(1));
+  ASSERT_TRUE(wait_for_flush_in_progress());  // record 1 written, its flush held
+  for (uint64_t seq = 2; seq <= 10; ++seq) {
     store.append("g", seq, bus::BufferRef::copy_of(message("g", seq)), cb(seq));
   }
-  // The batch is open (3 of 4 records, 60 s window): nothing may commit yet.
   EXPECT_FALSE(run_until(
-      io, [&] { return !done.empty(); }, std::chrono::milliseconds(100)));
-  // Written to the file already, but not committed: read() must not expose them.
-  auto early = store.read("g");
-  ASSERT_TRUE(early.is_ok());
-  EXPECT_TRUE(early->empty());
-  store.append("g", 4, bus::BufferRef::copy_of(message("g", 4)), cb(4));
-  ASSERT_TRUE(run_until(io, [&] { return done.size() == 4; }));
-  EXPECT_EQ(done, (std::vector<uint64_t>{1, 2, 3, 4}));
-  EXPECT_EQ(store.read("g")->size(), 4u);
+      io, [&] { return !done.empty(); }, std::chrono::milliseconds(100)))
+      << "a callback ran before its record was flushed";
+  EXPECT_TRUE(store.read("g")->empty()) << "read() exposed unflushed records";
+  open_gate();
+  ASSERT_TRUE(run_until(io, [&] { return done.size() == 10; }));
+  EXPECT_EQ(done, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  EXPECT_EQ(g_flushes.load(), 2) << "records 2..10 should share one flush";
+  EXPECT_EQ(store.read("g")->size(), 10u);
 }
 
-TEST(JournalStore, GroupCommitClosesAtInterval) {
+// fsync: batch delivers once the record is written; the flush follows in the background, and
+// stop() flushes what is still pending.
+TEST(JournalStore, BatchCommitsBeforeTheFlushAndStopFlushes) {
   TempDir tmp;
   asio::io_context io;
+  reset_flush_faults();
+  JournalOptions o = opts_for(tmp, FsyncMode::kBatch);
+  o.batch_interval_ms = 60'000;
+  o.flush_fn = &counting_flush;
+  JournalStore store(io, o);
+  ASSERT_TRUE(store.start().is_ok());
+  std::vector<uint64_t> done;
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    store.append("g", seq, bus::BufferRef::copy_of(message("g", seq)), [&, seq](Status st) {
+      EXPECT_TRUE(st.is_ok()) << st.message();
+      done.push_back(seq);
+    });
+  }
+  ASSERT_TRUE(run_until(io, [&] { return done.size() == 3; }));
+  EXPECT_EQ(store.read("g")->size(), 3u);
+  EXPECT_EQ(g_flushes.load(), 0) << "the flush is due in a minute";
+  EXPECT_EQ(store.flush_stats().pending, 1u);
+  store.stop();
+  EXPECT_EQ(g_flushes.load(), 1);
+  EXPECT_EQ(store.flush_stats().flushes, 1u);
+  EXPECT_EQ(store.flush_stats().pending, 0u);
+}
+
+TEST(JournalStore, BatchFlushesWithinTheInterval) {
+  TempDir tmp;
+  asio::io_context io;
+  reset_flush_faults();
   JournalOptions o = opts_for(tmp, FsyncMode::kBatch);
   o.batch_interval_ms = 20;
-  o.batch_max_records = 1000;
+  o.flush_fn = &counting_flush;
   JournalStore store(io, o);
   ASSERT_TRUE(store.start().is_ok());
   int done = 0;
@@ -106,7 +185,86 @@ TEST(JournalStore, GroupCommitClosesAtInterval) {
     EXPECT_TRUE(st.is_ok());
     ++done;
   });
-  EXPECT_TRUE(run_until(io, [&] { return done == 1; }));
+  EXPECT_TRUE(run_until(io, [&] { return done == 1 && store.flush_stats().flushes == 1; }));
+  EXPECT_EQ(store.flush_stats().pending, 0u);
+}
+
+// A failed background flush may have lost delivered records to a power loss; the session then
+// refuses new messages (until a restart) instead of accepting more it cannot keep. Other
+// sessions are not affected until their own flush fails.
+TEST(JournalStore, BatchFlushFailureRefusesFurtherAppends) {
+  TempDir tmp;
+  asio::io_context io;
+  reset_flush_faults();
+  JournalOptions o = opts_for(tmp, FsyncMode::kBatch);
+  o.batch_interval_ms = 1;
+  o.flush_fn = &counting_flush;
+  JournalStore store(io, o);
+  ASSERT_TRUE(store.start().is_ok());
+  g_flush_fails = true;
+  Status first;
+  bool called = false;
+  store.append("f", 1, bus::BufferRef::copy_of(message("f", 1)), [&](Status st) {
+    first = st;
+    called = true;
+  });
+  ASSERT_TRUE(run_until(io, [&] { return called && store.flush_stats().failures >= 1; }));
+  EXPECT_TRUE(first.is_ok()) << "the record was written before the flush failed";
+  Status second;
+  called = false;
+  store.append("f", 2, bus::BufferRef::copy_of(message("f", 2)), [&](Status st) {
+    second = st;
+    called = true;
+  });
+  ASSERT_TRUE(run_until(io, [&] { return called; }));
+  EXPECT_EQ(second.code(), PVPD_E_IO);
+  EXPECT_NE(second.message().find("journal flush failed"), std::string::npos) << second.message();
+  g_flush_fails = false;
+  called = false;
+  Status other;
+  store.append("ok", 1, bus::BufferRef::copy_of(message("ok", 1)), [&](Status st) {
+    other = st;
+    called = true;
+  });
+  ASSERT_TRUE(run_until(io, [&] { return called; }));
+  EXPECT_TRUE(other.is_ok()) << other.message();
+  store.stop();
+  VerifyReport rep = verify_journal(store.path_for("f"));
+  EXPECT_TRUE(rep.ok) << rep.problem;
+  EXPECT_EQ(rep.records, 1u) << "the written record is kept, the refused one is not";
+}
+
+// fsync: always: a failed fdatasync fails the callbacks of its group and rolls the file back,
+// so nothing unacknowledged stays in the journal; the next flush that works commits again.
+TEST(JournalStore, AlwaysFlushFailureRollsBackTheGroup) {
+  TempDir tmp;
+  asio::io_context io;
+  reset_flush_faults();
+  JournalOptions o = opts_for(tmp, FsyncMode::kAlways);
+  o.flush_fn = &counting_flush;
+  JournalStore store(io, o);
+  ASSERT_TRUE(store.start().is_ok());
+  auto append_one = [&](uint64_t seq) {
+    Status got;
+    bool called = false;
+    store.append("a", seq, bus::BufferRef::copy_of(message("a", seq)), [&](Status st) {
+      got = st;
+      called = true;
+    });
+    EXPECT_TRUE(run_until(io, [&] { return called; }));
+    return got;
+  };
+  ASSERT_TRUE(append_one(1).is_ok());
+  g_flush_fails = true;
+  Status failed = append_one(2);
+  EXPECT_EQ(failed.code(), PVPD_E_IO);
+  EXPECT_NE(failed.message().find("fdatasync"), std::string::npos) << failed.message();
+  g_flush_fails = false;
+  ASSERT_TRUE(append_one(2).is_ok()) << "seq 2 was rolled back, so it may be used again";
+  store.stop();
+  VerifyReport rep = verify_journal(store.path_for("a"));
+  EXPECT_TRUE(rep.ok) << rep.problem;
+  EXPECT_EQ(rep.records, 2u);
 }
 
 TEST(JournalStore, StopCommitsEverythingQueued) {
