@@ -174,6 +174,10 @@ BackgroundSyncer::Stats JournalStore::flush_stats() const {
   return writer_ ? writer_->flush_stats() : BackgroundSyncer::Stats{};
 }
 
+uint64_t JournalStore::inline_appends() const {
+  return writer_ ? writer_->inline_appends() : 0;
+}
+
 std::optional<JournalStore::Head> JournalStore::head(const std::string &session) const {
   if (!writer_) {
     return std::nullopt;

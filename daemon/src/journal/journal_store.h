@@ -86,6 +86,8 @@ class JournalStore {
   std::optional<Head> head(const std::string &session) const;
   // fsync: batch: the background flusher's counters (background_syncer.h); zero otherwise.
   BackgroundSyncer::Stats flush_stats() const;
+  // Appends written on the caller's thread (fsync batch/none with nothing queued).
+  uint64_t inline_appends() const;
 
   // The journal file of `session` (whether or not it exists).
   std::filesystem::path path_for(const std::string &session) const;

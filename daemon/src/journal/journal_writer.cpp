@@ -56,17 +56,65 @@ BackgroundSyncer::Stats JournalWriter::flush_stats() const {
   return syncer_.stats();
 }
 
+bool JournalWriter::may_write_inline(const std::string &session, std::string_view msg) const {
+  if (opts_.fsync == FsyncMode::kAlways || is_blob_stub(msg) ||
+      (opts_.blob_threshold_bytes != 0 && msg.size() > opts_.blob_threshold_bytes)) {
+    return false;  // a flush or a blob store (fsyncs) would block the caller
+  }
+  if (sessions_.count(session) != 0) {
+    return true;
+  }
+  const std::string stem = session_file_stem(session);
+  {
+    std::lock_guard lk(mu_);
+    if (preloaded_.count(stem) != 0) {
+      return true;
+    }
+  }
+  // A journal nobody recovered would be scanned whole before its first append: not inline.
+  const std::filesystem::path path = dir_ / (stem + std::string(kJournalSuffix));
+  return ::access(path.c_str(), F_OK) != 0;
+}
+
 void JournalWriter::append(const std::string &session, uint64_t seq, bus::BufferRef message,
                            Callback cb) {
+  Job job{false, session, seq, std::move(message), std::move(cb)};
+  // The inline path: with nothing queued and the writer idle, the caller writes the record
+  // itself (one write() into the page cache) and posts the callback, saving two thread
+  // handoffs per message. try_lock: the caller never waits for the writer thread.
+  std::unique_lock wl(write_mu_, std::try_to_lock);
+  if (wl.owns_lock() && may_write_inline(job.session, job.message.view())) {
+    bool direct = false;
+    {
+      std::lock_guard lk(mu_);
+      if (!thread_.joinable() || stopping_) {
+        std::vector<std::pair<Callback, Status>> one;
+        one.emplace_back(std::move(job.cb), Status(PVPD_E_STATE, "journal is not running"));
+        post_(std::move(one));
+        return;
+      }
+      direct = queue_.empty();
+    }
+    if (direct) {
+      inline_appends_.fetch_add(1, std::memory_order_relaxed);
+      std::vector<Done> done;
+      write_record(job, done);
+      commit(done);
+      return;
+    }
+  }
+  if (wl.owns_lock()) {
+    wl.unlock();
+  }
   {
     std::lock_guard lk(mu_);
     if (!thread_.joinable() || stopping_) {
       std::vector<std::pair<Callback, Status>> one;
-      one.emplace_back(std::move(cb), Status(PVPD_E_STATE, "journal is not running"));
+      one.emplace_back(std::move(job.cb), Status(PVPD_E_STATE, "journal is not running"));
       post_(std::move(one));
       return;
     }
-    queue_.push_back(Job{false, session, seq, std::move(message), std::move(cb)});
+    queue_.push_back(std::move(job));
   }
   cv_.notify_one();
 }
@@ -108,7 +156,10 @@ void JournalWriter::run() {
   for (;;) {
     if (retention && std::chrono::steady_clock::now() >= next_retention) {
       lk.unlock();
-      run_retention();
+      {
+        std::lock_guard wl(write_mu_);  // no inline append while files are moved
+        run_retention();
+      }
       lk.lock();
       next_retention = std::chrono::steady_clock::now() + retention_every;
     }
@@ -125,7 +176,11 @@ void JournalWriter::run() {
       continue;  // time for retention
     }
     // One pass: what is queued, at most max_records. kAlways commits (flushes) it as one
-    // group; records arriving meanwhile form the next pass.
+    // group; records arriving meanwhile form the next pass. write_mu_ is taken before the jobs
+    // leave the queue, so an inline append can never overtake them.
+    lk.unlock();
+    std::unique_lock wl(write_mu_);
+    lk.lock();
     std::vector<Job> jobs;
     while (!queue_.empty() && jobs.size() < max_records) {
       jobs.push_back(std::move(queue_.front()));
@@ -145,6 +200,7 @@ void JournalWriter::run() {
       }
     }
     commit(done);
+    wl.unlock();
     lk.lock();
   }
 }

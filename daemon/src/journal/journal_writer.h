@@ -1,24 +1,28 @@
 // JournalWriter: the journal's writer thread: a queue of appends, per-session hash-chain state,
 // and the fsync policy (journal_options.h FsyncMode).
 //
-// Flow: append() (any thread, normally the core) queues a job; the writer thread takes what is
-// queued (at most batch_max_records), hashes and writes each record, and with kAlways gives
-// every touched file one fdatasync (group commit); then it hands every callback of the pass, in
-// queue order, to `post` (the store posts them to the core io_context). With kBatch the
-// callbacks do not wait for a flush: the BackgroundSyncer flushes within batch_interval_ms. A
-// record whose write (or, kAlways, fdatasync) fails is rolled back (file truncated to the last
-// committed record, chain state reset), and its callback gets the error, so the file never
-// holds a record nobody was told about. What is written is the journaled form (secret.share
-// values as HMACs, large messages as blob stubs; blob_codec.h), and when retention is
-// configured the thread applies it at start and periodically.
+// Flow: with fsync batch/none, append() (any thread, normally the core) writes the record
+// itself when nothing is queued, the writer thread is idle and the record needs no blob (one
+// write() into the page cache; its callback is posted like the others). Otherwise it queues a
+// job; the writer thread takes what is queued (at most batch_max_records), hashes and writes each
+// record, and with kAlways gives every touched file one fdatasync (group commit); then it hands
+// every callback of the pass, in queue order, to `post` (the store posts them to the core
+// io_context). With kBatch the callbacks do not wait for a flush: the BackgroundSyncer flushes
+// within batch_interval_ms. A record whose write (or, kAlways, fdatasync) fails is rolled back
+// (file truncated to the last committed record, chain state reset), and its callback gets the
+// error, so the file never holds a record nobody was told about. What is written is the journaled
+// form (secret.share values as HMACs, large messages as blob stubs; blob_codec.h), and when
+// retention is configured the thread applies it at start and periodically.
 //
-// THREAD: append/mark_ended/committed_size/preload/flush_stats from any thread (one mutex
-// guards the queue and the shared maps); everything else runs on the writer thread, which alone
-// touches session state and files (the syncer flushes dup()s of their descriptors).
+// THREAD: append/mark_ended/committed_size/preload/flush_stats from any thread (mu_ guards the
+// queue and the shared maps). Session state and files are touched only under write_mu_: by the
+// writer thread for a pass (or retention), or by an inline append, which only try_locks it
+// (lock order: write_mu_, then mu_). The syncer flushes dup()s of the descriptors.
 // LIFETIME: stop() drains the queue (every queued append is written and called back), joins,
 // then flushes whatever the syncer still has (a clean stop leaves everything durable).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -79,6 +83,8 @@ class JournalWriter {
   std::optional<Head> head(const std::string &session) const;
   // kBatch: the background flusher's counters (all zero in the other modes).
   BackgroundSyncer::Stats flush_stats() const;
+  // Appends written on the caller's thread (the inline path) so far.
+  uint64_t inline_appends() const { return inline_appends_.load(std::memory_order_relaxed); }
 
  private:
   struct Job {
@@ -111,6 +117,9 @@ class JournalWriter {
   };
 
   void run();
+  // Under write_mu_: whether the caller may write this record itself (no flush, no blob, no
+  // scan of an unrecovered journal on its thread).
+  bool may_write_inline(const std::string &session, std::string_view msg) const;
   // Retention (retention.h) between batches, when configured.
   void run_retention();
   // The bytes to journal for `msg` (secret.share values as HMACs, large messages as blob
@@ -131,6 +140,8 @@ class JournalWriter {
   BlobStore blobs_;          // <dir>/blobs
   BackgroundSyncer syncer_;  // kBatch only
 
+  std::atomic<uint64_t> inline_appends_{0};
+  std::mutex write_mu_;  // session state and files (see THREAD)
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> queue_;
@@ -140,7 +151,7 @@ class JournalWriter {
   std::unordered_map<std::string, Head> heads_;           // by session id
   std::thread thread_;
 
-  // Writer thread only.
+  // Under write_mu_.
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;  // by id
 };
 

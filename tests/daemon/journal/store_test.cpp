@@ -267,6 +267,50 @@ TEST(JournalStore, AlwaysFlushFailureRollsBackTheGroup) {
   EXPECT_EQ(rep.records, 2u);
 }
 
+// batch/none write small records on the caller's thread when nothing is queued, and queue the
+// rest (blobs here); mixing the two paths keeps every callback in append order and every
+// chain intact, and no callback runs inside append() itself.
+TEST_P(StoreModes, InlineAndQueuedAppendsKeepAppendOrder) {
+  TempDir tmp;
+  asio::io_context io;
+  JournalOptions o = opts_for(tmp, GetParam());
+  o.blob_threshold_bytes = 200;
+  JournalStore store(io, o);
+  ASSERT_TRUE(store.start().is_ok());
+  std::vector<std::pair<std::string, uint64_t>> order;
+  std::vector<std::pair<std::string, uint64_t>> expected;
+  bool inside_append = false;
+  constexpr uint64_t kN = 200;
+  for (uint64_t seq = 1; seq <= kN; ++seq) {
+    for (const std::string session : {"a", "b"}) {
+      // Every seventh message is large: journaled through the blob store, off the caller.
+      const std::string text = seq % 7 == 0 ? std::string(300, 'x') : "small";
+      expected.emplace_back(session, seq);
+      inside_append = true;
+      store.append(session, seq, bus::BufferRef::copy_of(message(session, seq, text)),
+                   [&, session, seq](Status st) {
+                     EXPECT_FALSE(inside_append) << "callback ran inside append()";
+                     EXPECT_TRUE(st.is_ok()) << st.message();
+                     order.emplace_back(session, seq);
+                   });
+      inside_append = false;
+    }
+  }
+  ASSERT_TRUE(run_until(io, [&] { return order.size() == expected.size(); }));
+  EXPECT_EQ(order, expected);
+  if (GetParam() == FsyncMode::kAlways) {
+    EXPECT_EQ(store.inline_appends(), 0u) << "always must flush off the caller's thread";
+  } else {
+    EXPECT_GT(store.inline_appends(), 0u);
+    EXPECT_LT(store.inline_appends(), 2 * kN) << "blob records must take the writer thread";
+  }
+  for (const char *session : {"a", "b"}) {
+    VerifyReport rep = verify_journal(store.path_for(session));
+    EXPECT_TRUE(rep.ok) << rep.problem;
+    EXPECT_EQ(rep.records, kN);
+  }
+}
+
 TEST(JournalStore, StopCommitsEverythingQueued) {
   TempDir tmp;
   asio::io_context io;
