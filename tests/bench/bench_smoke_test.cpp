@@ -1,6 +1,7 @@
 // Smoke test of the benchmark tools (docs/benchmarks.md): pvp-bench runs each scenario once at
-// tiny sizes against a real pvpd (websocket plugin) and against pvp-bare-broadcaster, and must
-// exit 0 with a final JSON line that reports every message delivered exactly once, in order.
+// tiny sizes against a real pvpd (websocket plugin; for t140 also the t140 plugin) and against
+// pvp-bare-broadcaster, and must exit 0 with a final JSON line that reports every message
+// delivered exactly once, in order.
 // No timing is asserted: this only proves the tools work, the numbers come from scripts/bench.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -117,6 +118,79 @@ TEST_F(BenchSmoke, PvpdScenarios) {
   d = bench({"gates", "--messages", "20", "--window", "2"}, port, pvpd.pid());
   ASSERT_TRUE(d.IsObject());
   EXPECT_EQ(d["delivered"].GetDouble(), 20);
+}
+
+// t140: RTP streams into the t140 plugin, transcripts counted by WebSocket observers; plain RTP
+// in a closed loop, then RED at a fixed rate. Every packet's text must arrive intact, once, in
+// order, at every observer (the settings are the ones scripts/bench uses).
+TEST_F(BenchSmoke, T140) {
+  TempDir dir;
+  auto ws_port_file = dir.path() / "port";
+  auto t140_port_file = dir.path() / "t140-port";
+  auto cfg = dir.write("pvpd.yaml",
+                       "version: 1\n"
+                       "daemon:\n"
+                       "  state_dir: " +
+                           (dir.path() / "state").string() +
+                           "\n"
+                           "  plugin_dirs: [" +
+                           (build_dir() / "lib/pvpd/plugins").string() +
+                           "]\n"
+                           "plugins:\n"
+                           "  - use: websocket\n"
+                           "    id: ws\n"
+                           "    config:\n"
+                           "      listen: [\"127.0.0.1:0\"]\n"
+                           "      port_file: \"" +
+                           ws_port_file.string() +
+                           "\"\n"
+                           "  - use: t140\n"
+                           "    id: rtt\n"
+                           "    config:\n"
+                           "      listeners:\n"
+                           "        - name: bench\n"
+                           "          port: 0\n"
+                           "          port_file: \"" +
+                           t140_port_file.string() +
+                           "\"\n"
+                           "          session: bench-t140\n"
+                           "          rate_limit: {per_second: 0, burst: 0}\n"
+                           "          sentence_settle: 0s\n"
+                           "          session_config: {require_approval_for: [],\n"
+                           "            default_gate_quorum: {type: any, count: 1},\n"
+                           "            allow_forks: true, max_participants: 100,\n"
+                           "            ordering_mode: causal, on_participant_timeout: wait,\n"
+                           "            heartbeat_interval_seconds: 3600, idle_timeout_seconds: "
+                           "86400,\n"
+                           "            away_timeout_seconds: 86400}\n");
+  PvpdProcess pvpd(cfg, dir.path());
+  ASSERT_TRUE(pvpd.wait_for_log("running: 2 plugin instance(s)")) << pvpd.log();
+  const int port = read_port(ws_port_file);
+  const int t140_port = read_port(t140_port_file);
+  ASSERT_GT(port, 0);
+  ASSERT_GT(t140_port, 0);
+  const std::string up = std::to_string(t140_port);
+
+  // Closed loop: 2 streams x (20 packets + the warm-up) to 2 observers.
+  auto d = bench({"t140", "--t140-port", up, "--streams", "2", "--receivers", "2", "--messages",
+                  "20", "--window", "4", "--size", "64"},
+                 port, pvpd.pid());
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_EQ(d["sent"].GetDouble(), 42);
+  EXPECT_EQ(d["delivered"].GetDouble(), 84);
+  EXPECT_EQ(d["garbled"].GetDouble(), 0);
+  EXPECT_EQ(d["lost_chars"].GetDouble(), 0);
+  EXPECT_TRUE(d.HasMember("latency_us"));
+  EXPECT_TRUE(d.HasMember("server_cpu_us_per_packet"));
+  // Open loop with two RED generations (the same session: the first run's streams are still
+  // in it and are told apart by SSRC).
+  d = bench({"t140", "--t140-port", up, "--streams", "2", "--rate", "50", "--duration", "0.4",
+             "--size", "40", "--red", "2"},
+            port, pvpd.pid());
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_EQ(d["delivered"].GetDouble(), 2 * 21);
+  EXPECT_EQ(d["garbled"].GetDouble(), 0);
+  EXPECT_EQ(d["lost_chars"].GetDouble(), 0);
 }
 
 TEST_F(BenchSmoke, BareBroadcaster) {
