@@ -44,6 +44,7 @@ struct Options {
   int red = 0;                // t140: RFC 2198 redundant generations per packet (0 = plain)
   std::string t140_session = "bench-t140";  // t140: the listener's session id
   bool messages_given = false;              // --messages was passed (t140 at a fixed rate)
+  bool receivers_given = false;             // --receivers was passed (t140 defaults to 1)
   std::string run_id;                       // prefix for session and participant ids
   bool quiet = false;
 };

@@ -67,7 +67,7 @@ std::string usage() {
          "  --sessions K --participants P --rate R --duration D --size S (sessions)\n"
          "  --connections C --group G --concurrency X --hold SECONDS   (connect, idle)\n"
          "  --messages M --window W                                    (gates)\n"
-         "  --t140-port U --streams N --receivers R --size S --rate R --duration D\n"
+         "  --t140-port U --streams N --receivers R(1) --size S --rate R --duration D\n"
          "    --messages M --window W --red G --session ID              (t140; rate 0 = window)\n"
          "  --timeout SECONDS      setup/drain budget (default 60)\n"
          "  --run-id ID            prefix for session ids (default: pid and time)\n"
@@ -118,6 +118,7 @@ std::optional<std::string> parse_options(int argc, char **argv, Options *o) {
       err = num(&o->server_pid);
     } else if (a == "--receivers") {
       err = num(&o->receivers);
+      o->receivers_given = true;
     } else if (a == "--size") {
       err = num(&o->size);
     } else if (a == "--messages") {
@@ -172,6 +173,9 @@ std::optional<std::string> parse_options(int argc, char **argv, Options *o) {
   if (o->scenario == "t140" && o->target == Target::kPvpd &&
       (o->t140_port <= 0 || o->t140_port > 65535)) {
     return std::string("t140 needs --t140-port (the plugin listener's UDP port)");
+  }
+  if (o->scenario == "t140" && !o->receivers_given) {
+    o->receivers = 1;  // one observer: the transcripts' path, not the fan-out, is measured
   }
   if (o->red > 8) {
     return std::string("--red is at most 8 generations (the plugin's cap)");
