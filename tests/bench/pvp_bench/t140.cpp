@@ -464,8 +464,9 @@ int T140::run() {
                        setup_start + budget) ||
       warm_ != streams_.size()) {
     r_->setup_ok = false;
-    r_->note = "warm-up transcripts missing (" + std::to_string(warm_) + " of " +
-               std::to_string(streams_.size()) + " streams; is sentence_settle 0 and the " +
+    r_->note = "warm-up incomplete: " + std::to_string(warm_) + " of " +
+               std::to_string(streams_.size()) +
+               " streams transcribed (without a garbled text: is sentence_settle 0 and the "
                "listener's rate_limit off?)";
     return 3;
   }
