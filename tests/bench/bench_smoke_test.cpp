@@ -1,6 +1,7 @@
 // Smoke test of the benchmark tools (docs/benchmarks.md): pvp-bench runs each scenario once at
-// tiny sizes against a real pvpd (websocket plugin) and against pvp-bare-broadcaster, and must
-// exit 0 with a final JSON line that reports every message delivered exactly once, in order.
+// tiny sizes against a real pvpd (websocket plugin; for t140 also the t140 plugin) and against
+// pvp-bare-broadcaster, and must exit 0 with a final JSON line that reports every message
+// delivered exactly once, in order.
 // No timing is asserted: this only proves the tools work, the numbers come from scripts/bench.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "pvpd_process.h"
@@ -119,6 +121,109 @@ TEST_F(BenchSmoke, PvpdScenarios) {
   EXPECT_EQ(d["delivered"].GetDouble(), 20);
 }
 
+// pvpd with the websocket plugin and the t140 plugin: one UDP listener with the settings
+// scripts/bench uses (no rate limit, sentence_settle 0) plus `extra` listener lines.
+struct T140Daemon {
+  TempDir dir;
+  std::unique_ptr<PvpdProcess> pvpd;
+  int port = 0;
+  std::string t140_port;
+
+  explicit T140Daemon(const std::string &extra = "") {
+    auto ws_port_file = dir.path() / "port";
+    auto t140_port_file = dir.path() / "t140-port";
+    std::string yaml =
+        "version: 1\n"
+        "daemon:\n"
+        "  state_dir: " +
+        (dir.path() / "state").string() + "\n  plugin_dirs: [" +
+        (build_dir() / "lib/pvpd/plugins").string() +
+        "]\n"
+        "plugins:\n"
+        "  - use: websocket\n"
+        "    id: ws\n"
+        "    config:\n"
+        "      listen: [\"127.0.0.1:0\"]\n"
+        "      port_file: \"" +
+        ws_port_file.string() +
+        "\"\n"
+        "  - use: t140\n"
+        "    id: rtt\n"
+        "    config:\n"
+        "      listeners:\n"
+        "        - name: bench\n"
+        "          port: 0\n"
+        "          port_file: \"" +
+        t140_port_file.string() +
+        "\"\n"
+        "          session: bench-t140\n"
+        "          rate_limit: {per_second: 0, burst: 0}\n"
+        "          sentence_settle: 0s\n" +
+        extra;
+    pvpd = std::make_unique<PvpdProcess>(dir.write("pvpd.yaml", yaml), dir.path());
+    if (pvpd->wait_for_log("running: 2 plugin instance(s)")) {
+      port = read_port(ws_port_file);
+      t140_port = std::to_string(read_port(t140_port_file));
+    }
+  }
+};
+
+// t140: RTP streams into the t140 plugin, transcripts counted by WebSocket observers; plain RTP
+// in a closed loop, then RED at a fixed rate. Every packet's text must arrive intact, once, in
+// order, at every observer.
+TEST_F(BenchSmoke, T140) {
+  T140Daemon d140(
+      "          session_config: {require_approval_for: [],\n"
+      "            default_gate_quorum: {type: any, count: 1},\n"
+      "            allow_forks: true, max_participants: 100,\n"
+      "            ordering_mode: causal, on_participant_timeout: wait,\n"
+      "            heartbeat_interval_seconds: 3600, idle_timeout_seconds: 86400,\n"
+      "            away_timeout_seconds: 86400}\n");
+  ASSERT_GT(d140.port, 0) << d140.pvpd->log();
+  const std::string &up = d140.t140_port;
+  const pid_t pid = d140.pvpd->pid();
+
+  // Closed loop: 2 streams x (20 packets + the warm-up) to 2 observers.
+  auto d = bench({"t140", "--t140-port", up, "--streams", "2", "--receivers", "2", "--messages",
+                  "20", "--window", "4", "--size", "64"},
+                 d140.port, pid);
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_EQ(d["sent"].GetDouble(), 42);
+  EXPECT_EQ(d["delivered"].GetDouble(), 84);
+  EXPECT_EQ(d["garbled"].GetDouble(), 0);
+  EXPECT_EQ(d["lost_chars"].GetDouble(), 0);
+  EXPECT_TRUE(d.HasMember("latency_us"));
+  EXPECT_TRUE(d.HasMember("server_cpu_us_per_packet"));
+  // Open loop with two RED generations (the same session: the first run's streams are still
+  // in it and are told apart by SSRC).
+  d = bench({"t140", "--t140-port", up, "--streams", "2", "--rate", "50", "--duration", "0.4",
+             "--size", "40", "--red", "2"},
+            d140.port, pid);
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_EQ(d["delivered"].GetDouble(), 2 * 21);
+  EXPECT_EQ(d["garbled"].GetDouble(), 0);
+  EXPECT_EQ(d["lost_chars"].GetDouble(), 0);
+}
+
+// The comparison is not vacuous: a listener that cuts every 64-byte sentence in two (max_chunk
+// 32) makes pvp-bench fail with the garbled transcript as its first error.
+TEST_F(BenchSmoke, T140DetectsGarbledText) {
+  T140Daemon d140("          max_chunk: 32\n");
+  ASSERT_GT(d140.port, 0) << d140.pvpd->log();
+  ProcessResult r = run_command(
+      {bin("pvp-bench").string(), "t140", "--port", std::to_string(d140.port), "--t140-port",
+       d140.t140_port, "--messages", "5", "--size", "64", "--timeout", "10"},
+      std::chrono::seconds(30));
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  rapidjson::Document d = last_json(r.out);
+  ASSERT_TRUE(d.IsObject()) << r.out;
+  EXPECT_FALSE(d["ok"].GetBool());
+  EXPECT_GT(d["errors"].GetDouble(), 0);
+  ASSERT_TRUE(d.HasMember("first_error")) << r.out;
+  EXPECT_NE(std::string(d["first_error"].GetString()).find("text differs"), std::string::npos)
+      << r.out;
+}
+
 TEST_F(BenchSmoke, BareBroadcaster) {
   TempDir dir;
   auto port_file = dir.path() / "port";
@@ -151,6 +256,8 @@ TEST(BenchSmokeUsage, RejectsBadArguments) {
   ProcessResult r = run_command({bin("pvp-bench").string(), "fanout"});
   EXPECT_EQ(r.exit_code, 2);
   r = run_command({bin("pvp-bench").string(), "nonsense", "--port", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = run_command({bin("pvp-bench").string(), "t140", "--port", "1"});  // no --t140-port
   EXPECT_EQ(r.exit_code, 2);
 }
 

@@ -39,7 +39,13 @@ struct Options {
   int concurrency = 128;      // connect/idle/setup: connection attempts in flight
   double hold = 5;            // idle: seconds to hold the connections
   double timeout = 60;        // setup and drain budget in seconds
-  std::string run_id;         // prefix for session and participant ids
+  int streams = 1;            // t140: RTP streams (distinct SSRCs and source ports)
+  int t140_port = 0;          // t140: the plugin listener's UDP port
+  int red = 0;                // t140: RFC 2198 redundant generations per packet (0 = plain)
+  std::string t140_session = "bench-t140";  // t140: the listener's session id
+  bool messages_given = false;              // --messages was passed (t140 at a fixed rate)
+  bool receivers_given = false;             // --receivers was passed (t140 defaults to 1)
+  std::string run_id;                       // prefix for session and participant ids
   bool quiet = false;
 };
 
@@ -110,5 +116,6 @@ uint64_t now_ns();
 int run_stream(const Options &o, Result *r);   // fanout, sessions
 int run_connect(const Options &o, Result *r);  // connect, idle
 int run_gates(const Options &o, Result *r);    // gates
+int run_t140(const Options &o, Result *r);     // t140
 
 }  // namespace pvpbench

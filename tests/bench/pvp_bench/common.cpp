@@ -67,6 +67,8 @@ std::string usage() {
          "  --sessions K --participants P --rate R --duration D --size S (sessions)\n"
          "  --connections C --group G --concurrency X --hold SECONDS   (connect, idle)\n"
          "  --messages M --window W                                    (gates)\n"
+         "  --t140-port U --streams N --receivers R(1) --size S --rate R --duration D\n"
+         "    --messages M --window W --red G --session ID              (t140; rate 0 = window)\n"
          "  --timeout SECONDS      setup/drain budget (default 60)\n"
          "  --run-id ID            prefix for session ids (default: pid and time)\n"
          "  --quiet                only the final JSON line\n"
@@ -116,10 +118,12 @@ std::optional<std::string> parse_options(int argc, char **argv, Options *o) {
       err = num(&o->server_pid);
     } else if (a == "--receivers") {
       err = num(&o->receivers);
+      o->receivers_given = true;
     } else if (a == "--size") {
       err = num(&o->size);
     } else if (a == "--messages") {
       err = num(&o->messages);
+      o->messages_given = true;
     } else if (a == "--rate") {
       err = num(&o->rate);
     } else if (a == "--window") {
@@ -140,6 +144,14 @@ std::optional<std::string> parse_options(int argc, char **argv, Options *o) {
       err = num(&o->hold);
     } else if (a == "--timeout") {
       err = num(&o->timeout);
+    } else if (a == "--streams") {
+      err = num(&o->streams);
+    } else if (a == "--t140-port") {
+      err = num(&o->t140_port);
+    } else if (a == "--red") {
+      err = num(&o->red);
+    } else if (a == "--session") {
+      o->t140_session = v;
     } else {
       return "unknown option " + a;
     }
@@ -151,11 +163,25 @@ std::optional<std::string> parse_options(int argc, char **argv, Options *o) {
     return std::string("--port is required");
   }
   if (o->receivers < 1 || o->size < 1 || o->window < 1 || o->sessions < 1 || o->participants < 2 ||
-      o->connections < 1 || o->group < 1 || o->concurrency < 1 || o->messages < 1) {
+      o->connections < 1 || o->group < 1 || o->concurrency < 1 || o->messages < 1 ||
+      o->streams < 1) {
     return std::string("counts must be >= 1 (participants >= 2)");
   }
   if (o->size > 512 * 1024) {
     return std::string("--size is at most 512 KiB");
+  }
+  if (o->scenario == "t140" && o->target == Target::kPvpd &&
+      (o->t140_port <= 0 || o->t140_port > 65535)) {
+    return std::string("t140 needs --t140-port (the plugin listener's UDP port)");
+  }
+  if (o->scenario == "t140" && !o->receivers_given) {
+    o->receivers = 1;  // one observer: the transcripts' path, not the fan-out, is measured
+  }
+  if (o->red > 8) {
+    return std::string("--red is at most 8 generations (the plugin's cap)");
+  }
+  if (o->scenario == "t140" && o->size > (o->red > 0 ? 1023 : 60000)) {
+    return std::string("t140 --size is at most 60000 (1023 with --red: RED's 10-bit length)");
   }
   if (o->run_id.empty()) {
     o->run_id = "b" + std::to_string(getpid()) + "-" + std::to_string(time(nullptr) % 100000);

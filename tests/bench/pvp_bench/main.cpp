@@ -35,8 +35,7 @@ int main(int argc, char **argv) {
   } else if (o.scenario == "gates") {
     rc = run_gates(o, &r);
   } else if (o.scenario == "t140") {
-    r.skipped = true;
-    r.note = "t140 (RTP into transcripts) is not implemented in pvp-bench yet";
+    rc = run_t140(o, &r);
   } else {
     std::fprintf(stderr, "pvp-bench: unknown scenario '%s'\n%s", o.scenario.c_str(),
                  usage().c_str());
