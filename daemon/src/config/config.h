@@ -58,8 +58,8 @@ struct DaemonConfig {
   // daemon.journal: durability (journal/journal_options.h).
   bool journal_enabled = true;
   std::string journal_fsync = "batch";  // always | batch | none
-  // 0: flush as soon as the writer's queue is empty (group commit without waiting); measured
-  // faster than a fixed window for both latency and throughput (docs/journal.md).
+  // fsync batch: how long a delivered record may wait for its background flush, i.e. what a
+  // power loss can take (docs/journal.md "Write path"); 0 = flush continuously.
   uint64_t journal_batch_interval_ms = 100;
   uint64_t journal_batch_max_records = 256;
   uint64_t journal_blob_threshold_bytes = 64 * 1024;  // 0: no blobs
