@@ -337,17 +337,20 @@ void Router::on_commit(const std::string &session_id, uint64_t seq, const Status
         break;
       }
     }
-    for (auto h = s.history.rbegin(); failed_id.empty() && h != s.history.rend(); ++h) {
+    // The failed frame is one of the newest: search history from the back (it may hold
+    // max_history entries) and erase just that one.
+    for (auto h = s.history.rbegin(); h != s.history.rend(); ++h) {
       if (h->msg.seq == seq) {
-        failed_id = h->msg.id;
+        if (failed_id.empty()) {
+          failed_id = h->msg.id;
+        }
+        s.history.erase(std::next(h).base());
+        break;
       }
     }
     s.pending.erase(std::remove_if(s.pending.begin(), s.pending.end(),
                                    [&](const PendingDelivery &d) { return d.msg.seq == seq; }),
                     s.pending.end());
-    s.history.erase(std::remove_if(s.history.begin(), s.history.end(),
-                                   [&](const HistoryEntry &h) { return h.msg.seq == seq; }),
-                    s.history.end());
     if (sender != 0) {
       send_error(sender, "INTERNAL_ERROR",
                  "the message could not be recorded (" + st.message() + "); it was not delivered",
@@ -383,7 +386,7 @@ bus::RoutedMessage Router::record_and_route(Session &s, bus::Envelope &env, Audi
     s.known_ids.insert(msg.id);
     s.history.push_back(HistoryEntry{msg, audience, replay});
     if (s.history.size() > options_.max_history) {
-      s.history.erase(s.history.begin());
+      s.history.pop_front();
     }
   }
   // Every accepted frame is journaled, streaming deltas included: the record is the product.

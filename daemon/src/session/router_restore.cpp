@@ -282,6 +282,9 @@ void Router::restore_record(Session &s, bus::Envelope &env, const bus::RoutedMes
   }
   if ((msg.flags & PVPD_MSG_DROPPABLE) == 0) {
     s.history.push_back(HistoryEntry{msg, audience, replay});
+    if (s.history.size() > options_.max_history) {
+      s.history.pop_front();  // as when it was recorded live
+    }
   }
 }
 

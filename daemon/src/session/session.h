@@ -94,7 +94,9 @@ struct Session {
   std::string creator;
   uint64_t created_at_ms = 0;             // router clock at creation (or restore)
   std::vector<Participant> participants;  // join order
-  std::vector<HistoryEntry> history;
+  // A deque: once max_history is reached every recorded frame evicts the oldest, and a
+  // vector's erase(begin()) made that O(history) per message (found by pvp-bench t140).
+  std::deque<HistoryEntry> history;
   std::unordered_set<std::string> known_ids;  // ids of history frames (causal_refs checks)
   std::map<std::string, ContextItem> context;
   std::map<std::string, SecretMeta> secrets;

@@ -178,5 +178,36 @@ TEST(RouterJoinTest, ResumeFromCursorReplaysOnlyWhatWasMissed) {
   EXPECT_EQ(replayed, (std::vector<std::string>{"one", "two"}));
 }
 
+// History is bounded by max_history: the oldest frames leave it (each eviction O(1), so a long
+// session stays as cheap per message as a young one), and a joiner's replay holds exactly the
+// newest max_history recorded frames, in order.
+TEST(RouterJoinTest, HistoryKeepsTheNewestMaxHistoryFrames) {
+  session::RouterOptions opts;
+  opts.max_history = 5;
+  H h(opts);
+  auto a = h.connect();
+  h.send(a, H::create("s1", "a"));
+  h.send(a, H::join("s1", "a", "human", R"(["driver"])"));
+  for (int i = 1; i <= 40; ++i) {
+    h.send(a, H::frame("prompt.draft", "s1", "a",
+                       R"({"content":"d)" + std::to_string(i) + R"(","contributors":[]})"));
+  }
+  auto b = h.connect();
+  h.send(b, H::join("s1", "b", "human", R"(["driver"])"));
+  std::vector<std::string> replayed;
+  size_t history_frames = 0;
+  for (auto &f : h.take(b)) {
+    if (f.doc.HasMember("seq") && f.doc["seq"].GetUint64() < h.router().last_seq("s1")) {
+      ++history_frames;
+    }
+    if (f.type() == "prompt.draft") {
+      replayed.push_back(f.str("content"));
+    }
+  }
+  // b's own announce is recorded before the replay, so it is the fifth of the five kept.
+  EXPECT_EQ(replayed, (std::vector<std::string>{"d37", "d38", "d39", "d40"}));
+  EXPECT_LE(history_frames, 5u);
+}
+
 }  // namespace
 }  // namespace pvpd::testing
