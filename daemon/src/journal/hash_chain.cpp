@@ -20,13 +20,28 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// OpenSSL 3 looks the algorithm up on every EVP_sha256() digest init (an implicit fetch that
+// showed as ~4 % of pvpd's CPU per message); fetching it once removes that. Never freed: it
+// lives as long as the process.
+const EVP_MD *sha256_md() {
+  static const EVP_MD *md = [] {
+    const EVP_MD *fetched = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
+}  // namespace
+
 std::string sha256_hex(std::initializer_list<std::string_view> parts) {
-  // One EVP context per call: cheap next to the write itself, and it keeps the function
-  // thread-safe without thread_local state.
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  // One context per thread, reset by each init: no allocation per record.
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                           &EVP_MD_CTX_free);
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int md_len = 0;
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1;
+  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx.get(), sha256_md(), nullptr) == 1;
   for (std::string_view p : parts) {
     ok = ok && EVP_DigestUpdate(ctx.get(), p.data(), p.size()) == 1;
   }

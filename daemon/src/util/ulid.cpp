@@ -71,14 +71,30 @@ uint64_t unix_now_ms() {
 }
 
 std::string iso8601_ms(uint64_t unix_ms) {
-  auto secs = static_cast<time_t>(unix_ms / 1000);
-  struct tm tm_utc {};
-  gmtime_r(&secs, &tm_utc);
-  char buf[64];  // generous: the compiler cannot prove tm fields are in range
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm_utc.tm_year + 1900,
-                tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec,
-                static_cast<unsigned>(unix_ms % 1000));
-  return buf;
+  // Every accepted message is stamped: the date-and-seconds prefix is formatted once per
+  // second per thread, then only the milliseconds change.
+  thread_local uint64_t cached_secs = UINT64_MAX;
+  thread_local std::string cached_prefix;  // "YYYY-MM-DDTHH:MM:SS."
+  const uint64_t secs = unix_ms / 1000;
+  if (secs != cached_secs) {
+    const auto t = static_cast<time_t>(secs);
+    struct tm tm_utc {};
+    gmtime_r(&t, &tm_utc);
+    char buf[64];  // generous: the compiler cannot prove tm fields are in range
+    std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.", tm_utc.tm_year + 1900,
+                  tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec);
+    cached_prefix = buf;
+    cached_secs = secs;
+  }
+  const auto ms = static_cast<unsigned>(unix_ms % 1000);
+  std::string out;
+  out.reserve(cached_prefix.size() + 4);
+  out += cached_prefix;
+  out.push_back(static_cast<char>('0' + ms / 100));
+  out.push_back(static_cast<char>('0' + ms / 10 % 10));
+  out.push_back(static_cast<char>('0' + ms % 10));
+  out.push_back('Z');
+  return out;
 }
 
 uint64_t parse_iso8601_ms(const std::string &ts) {

@@ -33,6 +33,12 @@ TEST(UlidTest, TimestampPrefixEncodesMilliseconds) {
 
 TEST(UlidTest, Iso8601HasMilliseconds) {
   EXPECT_EQ(iso8601_ms(1763782589372ull), "2025-11-22T03:36:29.372Z");
+  // The per-second prefix is cached: the same second, the next one, a jump back, and
+  // milliseconds needing zero padding must all format from scratch correctly.
+  EXPECT_EQ(iso8601_ms(1763782589005ull), "2025-11-22T03:36:29.005Z");
+  EXPECT_EQ(iso8601_ms(1763782590040ull), "2025-11-22T03:36:30.040Z");
+  EXPECT_EQ(iso8601_ms(0ull), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso8601_ms(1763782589999ull), "2025-11-22T03:36:29.999Z");
 }
 
 }  // namespace
