@@ -22,10 +22,14 @@ JournalWriter::JournalWriter(std::filesystem::path dir, const JournalOptions &op
       post_(std::move(post)),
       blobs_(dir_ / kBlobDirName),
       syncer_(dir_, std::chrono::milliseconds(opts_.batch_interval_ms),
-              opts_.flush_fn != nullptr ? opts_.flush_fn : &::fdatasync) {}
+              opts_.flush_fn != nullptr ? opts_.flush_fn : &::fdatasync) {
+  flush_token_->writer = this;
+}
 
 JournalWriter::~JournalWriter() {
   stop();
+  std::lock_guard lk(flush_token_->mu);
+  flush_token_->writer = nullptr;  // flush jobs still queued on the core find nothing to do
 }
 
 void JournalWriter::start() {
@@ -48,6 +52,10 @@ void JournalWriter::stop() {
   cv_.notify_all();
   if (thread_.joinable()) {
     thread_.join();
+  }
+  {
+    std::lock_guard wl(write_mu_);
+    post_inline_flush();
   }
   syncer_.stop();  // after the writer: its last records get their flush
 }
@@ -97,9 +105,11 @@ void JournalWriter::append(const std::string &session, uint64_t seq, bus::Buffer
     }
     if (direct) {
       inline_appends_.fetch_add(1, std::memory_order_relaxed);
-      std::vector<Done> done;
-      write_record(job, done);
-      commit(done);
+      const bool first = inline_done_.empty();
+      write_record(job, inline_done_, /*defer=*/true);
+      if (first) {
+        schedule_inline_flush();
+      }
       return;
     }
   }
@@ -158,6 +168,7 @@ void JournalWriter::run() {
       lk.unlock();
       {
         std::lock_guard wl(write_mu_);  // no inline append while files are moved
+        post_inline_flush();
         run_retention();
       }
       lk.lock();
@@ -180,6 +191,7 @@ void JournalWriter::run() {
     // leave the queue, so an inline append can never overtake them.
     lk.unlock();
     std::unique_lock wl(write_mu_);
+    post_inline_flush();  // records written inline but not yet flushed go first
     lk.lock();
     std::vector<Job> jobs;
     while (!queue_.empty() && jobs.size() < max_records) {
@@ -372,7 +384,7 @@ void JournalWriter::rollback_to_committed(Session &s, const Status &why) {
   }
 }
 
-void JournalWriter::write_record(Job &job, std::vector<Done> &done) {
+void JournalWriter::write_record(Job &job, std::vector<Done> &done, bool defer) {
   auto sr = session_for(job.session);
   if (!sr) {
     done.push_back(Done{std::move(job.cb), sr.status(), nullptr});
@@ -413,7 +425,19 @@ void JournalWriter::write_record(Job &job, std::vector<Done> &done) {
     return;
   }
   const std::string hash = record_hash(s.last_hash, job.seq, journaled.value());
-  const std::string line = format_record(job.seq, s.last_hash, hash, journaled.value());
+  std::string line = format_record(job.seq, s.last_hash, hash, journaled.value());
+  if (defer) {
+    // Chained now, written by flush_inline() with the session's other pending records.
+    if (s.pending.empty()) {
+      inline_dirty_.push_back(&s);
+    }
+    s.pending += line;
+    s.last_hash = hash;
+    s.last_seq = job.seq;
+    s.has_records = true;
+    done.push_back(Done{std::move(job.cb), Status::ok(), &s});
+    return;
+  }
   bool rollback_failed = false;
   if (Status st = s.file.append(line, &rollback_failed); !st) {
     if (rollback_failed) {
@@ -440,6 +464,84 @@ void JournalWriter::write_record(Job &job, std::vector<Done> &done) {
       done.push_back(Done{std::move(job.cb), Status::ok(), nullptr});
       return;
   }
+}
+
+std::vector<std::pair<JournalWriter::Callback, Status>> JournalWriter::flush_inline() {
+  std::vector<std::pair<Callback, Status>> out;
+  if (inline_done_.empty()) {
+    return out;
+  }
+  // One write() per session for everything chained since the last flush; its outcome decides
+  // every pending record of that session (a failed write is rolled back whole, and the chain
+  // with it).
+  std::map<Session *, Status> outcome;
+  for (Session *sp : inline_dirty_) {
+    Session &s = *sp;
+    bool rollback_failed = false;
+    Status st = s.file.append(s.pending, &rollback_failed);
+    s.pending.clear();
+    if (st) {
+      mark_committed(s);
+      if (opts_.fsync == FsyncMode::kBatch) {
+        if (Status q = queue_flush(s); !q) {
+          spdlog::error("journal: session {}: {}", s.id, q.message());
+        }
+      }
+    } else {
+      if (rollback_failed) {
+        s.broken = st;
+      }
+      rollback_to_committed(s, st);
+      st = for_sender(s.id, std::move(st));
+    }
+    outcome.emplace(&s, std::move(st));
+  }
+  inline_dirty_.clear();
+  out.reserve(inline_done_.size());
+  for (Done &d : inline_done_) {
+    out.emplace_back(std::move(d.cb),
+                     d.waiting_on != nullptr ? outcome[d.waiting_on] : std::move(d.status));
+  }
+  inline_done_.clear();
+  return out;
+}
+
+void JournalWriter::post_inline_flush() {
+  auto out = flush_inline();
+  if (!out.empty()) {
+    post_(std::move(out));
+  }
+}
+
+void JournalWriter::schedule_inline_flush() {
+  // Runs on the core after what is already queued there, so the records of one burst share
+  // one write(); their callbacks run right after it.
+  std::vector<std::pair<Callback, Status>> job;
+  job.emplace_back(
+      [token = flush_token_](Status) {
+        std::vector<std::pair<Callback, Status>> out;
+        {
+          std::lock_guard tl(token->mu);
+          if (token->writer == nullptr) {
+            return;
+          }
+          // Busy means the writer thread holds it, and it flushes these records at the start
+          // of its pass (they were chained before it took the lock).
+          std::unique_lock wl(token->writer->write_mu_, std::try_to_lock);
+          if (!wl.owns_lock()) {
+            return;
+          }
+          out = token->writer->flush_inline();
+        }
+        // Outside the locks: a callback may append again.
+        for (auto &[cb, st] : out) {
+          if (cb) {
+            cb(std::move(st));
+          }
+        }
+      },
+      Status::ok());
+  post_(std::move(job));
 }
 
 void JournalWriter::commit(std::vector<Done> &done) {

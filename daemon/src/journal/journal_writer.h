@@ -1,9 +1,11 @@
 // JournalWriter: the journal's writer thread: a queue of appends, per-session hash-chain state,
 // and the fsync policy (journal_options.h FsyncMode).
 //
-// Flow: with fsync batch/none, append() (any thread, normally the core) writes the record
-// itself when nothing is queued, the writer thread is idle and the record needs no blob (one
-// write() into the page cache; its callback is posted like the others). Otherwise it queues a
+// Flow: with fsync batch/none, append() (any thread, normally the core) handles the record
+// itself when nothing is queued, the writer thread is idle and the record needs no blob: it
+// chains it (hash, seq) at once and posts one flush job to the core, which writes every record
+// chained meanwhile with one write() per session and then runs their callbacks; a burst of
+// messages shares one system call and no thread handoff. Otherwise append() queues a
 // job; the writer thread takes what is queued (at most batch_max_records), hashes and writes each
 // record, and with kAlways gives every touched file one fdatasync (group commit); then it hands
 // every callback of the pass, in queue order, to `post` (the store posts them to the core
@@ -16,8 +18,10 @@
 //
 // THREAD: append/mark_ended/committed_size/preload/flush_stats from any thread (mu_ guards the
 // queue and the shared maps). Session state and files are touched only under write_mu_: by the
-// writer thread for a pass (or retention), or by an inline append, which only try_locks it
-// (lock order: write_mu_, then mu_). The syncer flushes dup()s of the descriptors.
+// writer thread for a pass (or retention; it first writes any pending inline records), or by
+// an inline append or the core's flush job, which only try_lock it (lock order: the flush
+// token's mutex, write_mu_, mu_). The syncer flushes dup()s of the descriptors. The flush job
+// must run on the thread that appends (the core), like every callback.
 // LIFETIME: stop() drains the queue (every queued append is written and called back), joins,
 // then flushes whatever the syncer still has (a clean stop leaves everything durable).
 #pragma once
@@ -109,6 +113,7 @@ class JournalWriter {
     bool committed_has_records = false;
     uint64_t committed_size = 0;
     std::shared_ptr<SyncHandle> flush;  // kBatch: this file's handle for the syncer
+    std::string pending;                // inline records chained but not yet written
   };
   struct Done {
     Callback cb;
@@ -125,7 +130,15 @@ class JournalWriter {
   // The bytes to journal for `msg` (secret.share values as HMACs, large messages as blob
   // stubs); `storage` holds them when they differ from msg.
   Result<std::string_view> journaled_form(std::string_view msg, std::string &storage);
-  void write_record(Job &job, std::vector<Done> &done);
+  // defer: chain the record and keep its line in Session::pending for flush_inline().
+  void write_record(Job &job, std::vector<Done> &done, bool defer = false);
+  // Under write_mu_: writes every session's pending inline records (one write() each) and
+  // returns their callbacks, in append order, with the outcome.
+  std::vector<std::pair<Callback, Status>> flush_inline();
+  // Under write_mu_: flush_inline(), callbacks handed to post_.
+  void post_inline_flush();
+  // Posts the job that flushes the inline records on the core (see append()).
+  void schedule_inline_flush();
   void commit(std::vector<Done> &done);
   void end_session(const std::string &id);
   Result<Session *> session_for(const std::string &id);
@@ -153,6 +166,15 @@ class JournalWriter {
 
   // Under write_mu_.
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;  // by id
+  std::vector<Session *> inline_dirty_;  // sessions with pending inline records, first-come
+  std::vector<Done> inline_done_;        // their callbacks, in append order
+
+  // Lets a flush job queued on the core outlive the writer safely.
+  struct FlushToken {
+    std::mutex mu;
+    JournalWriter *writer = nullptr;
+  };
+  std::shared_ptr<FlushToken> flush_token_ = std::make_shared<FlushToken>();
 };
 
 }  // namespace pvpd::journal

@@ -3,9 +3,11 @@
 // uid); the child reports failures on stderr and through its exit code.
 #include <grp.h>
 #include <gtest/gtest.h>
+
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <csignal>
 #include <cstdio>
@@ -107,6 +109,69 @@ TEST_P(DiskFull, ErrorsWithoutCorruptionAndRecoversWhenSpaceReturns) {
     CHILD_CHECK(st.is_ok(), "after space returns: %s", st.message().c_str());
     rep = verify_journal(path);
     CHILD_CHECK(rep.ok && !rep.torn_tail && rep.records == 4, "%s", rep.problem.c_str());
+    store.stop();
+    return 0;
+  });
+  EXPECT_EQ(rc, 0);
+}
+
+// batch/none write a burst of inline records with one write(): when the burst does not fit,
+// every record of it fails (none was delivered), the file keeps only what was acknowledged,
+// and the chain continues from there once space returns.
+TEST_P(DiskFull, BurstThatDoesNotFitFailsWholeAndTheChainContinues) {
+  TempDir tmp;
+  const FsyncMode mode = GetParam();
+  const int rc = run_in_child([&]() -> int {
+    std::signal(SIGXFSZ, SIG_IGN);
+    asio::io_context io;
+    JournalOptions o;
+    o.dir = (tmp.path() / "journal").string();
+    o.fsync = mode;
+    o.batch_interval_ms = 1;
+    JournalStore store(io, o);
+    CHILD_CHECK(store.start().is_ok(), "start");
+    CHILD_CHECK(append_one(io, store, "s", 1, "before").is_ok(), "first");
+    const auto path = store.path_for("s");
+    const uint64_t size = std::filesystem::file_size(path);
+    rlimit lim{};
+    ::getrlimit(RLIMIT_FSIZE, &lim);
+    const rlimit small{static_cast<rlim_t>(size + 500), lim.rlim_max};
+    CHILD_CHECK(::setrlimit(RLIMIT_FSIZE, &small) == 0, "setrlimit");
+    // Three records of ~300 bytes queued before the core runs: together they exceed the limit.
+    std::vector<Status> got(3);
+    int called = 0;
+    for (uint64_t seq = 2; seq <= 4; ++seq) {
+      store.append("s", seq,
+                   bus::BufferRef::copy_of(testing::message("s", seq, std::string(250, 'y'))),
+                   [&, seq](Status st) {
+                     got[seq - 2] = st;
+                     ++called;
+                   });
+    }
+    CHILD_CHECK(run_until(io, [&] { return called == 3; }), "callbacks");
+    if (mode != FsyncMode::kAlways) {
+      // One write for the burst: all three fail together.
+      for (const Status &st : got) {
+        CHILD_CHECK(st.code() == PVPD_E_IO, "code %s: %s", status_name(st.code()),
+                    st.message().c_str());
+      }
+    } else {
+      // Record by record through the writer thread: the last one cannot fit.
+      CHILD_CHECK(got[2].code() == PVPD_E_IO, "always: %s", got[2].message().c_str());
+    }
+    const auto acknowledged = static_cast<uint64_t>(
+        1 + std::count_if(got.begin(), got.end(), [](const Status &st) { return st.is_ok(); }));
+    VerifyReport rep = verify_journal(path);
+    CHILD_CHECK(rep.ok && !rep.torn_tail, "%s", rep.problem.c_str());
+    const uint64_t kept = rep.records;
+    CHILD_CHECK(kept == acknowledged, "file holds %llu records, %llu acknowledged",
+                static_cast<unsigned long long>(kept),
+                static_cast<unsigned long long>(acknowledged));
+    CHILD_CHECK(::setrlimit(RLIMIT_FSIZE, &lim) == 0, "setrlimit restore");
+    CHILD_CHECK(append_one(io, store, "s", 5, "after").is_ok(), "after space returns");
+    rep = verify_journal(path);
+    CHILD_CHECK(rep.ok && rep.records == kept + 1, "%s (records %llu)", rep.problem.c_str(),
+                static_cast<unsigned long long>(rep.records));
     store.stop();
     return 0;
   });
