@@ -58,6 +58,7 @@ struct ServerSample {
   double cpu_s = 0;       // utime + stime
   long long rss_kib = 0;  // VmRSS
   long long hwm_kib = 0;  // VmHWM (peak)
+  double self_cpu_s = 0;  // this generator's own user + system CPU (getrusage), always sampled
 };
 ServerSample sample_server(pid_t pid);
 
@@ -98,7 +99,7 @@ std::string join_frame(const std::string &session, const std::string &id, const 
                        const std::string &role);
 // response.chunk whose payload.text is "#<msg>:<ns>:" padded with 'x' to `size` bytes.
 std::string chunk_frame(const std::string &session, const std::string &sender, uint64_t msg,
-                        uint64_t ns, int size);
+                        uint64_t ns, int size, bool bare);
 
 // ---- frame inspection ----
 bool has(std::string_view msg, std::string_view needle);

@@ -1,4 +1,5 @@
 // Options, frames, frame inspection, /proc sampling and reporting for pvp-bench (bench.h).
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -191,6 +192,13 @@ std::optional<std::string> parse_options(int argc, char **argv, Options *o) {
 
 ServerSample sample_server(pid_t pid) {
   ServerSample s;
+  // The generator's own CPU over the same interval: near 1 s per second means the generator,
+  // not the server, set the pace.
+  rusage self{};
+  if (::getrusage(RUSAGE_SELF, &self) == 0) {
+    s.self_cpu_s = static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+                   static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+  }
   if (pid <= 0) {
     return s;
   }
@@ -295,6 +303,9 @@ std::string result_json(const Result &r) {
          ",\"p999\":" + fmt(us(r.latency.quantile(0.999))) +
          ",\"max\":" + fmt(us(r.latency.max())) + "}";
   }
+  if (r.after.self_cpu_s > 0) {
+    j += ",\"client_cpu_s\":" + fmt(r.after.self_cpu_s - r.before.self_cpu_s);
+  }
   if (r.after.valid) {
     j += ",\"server_cpu_s\":" + fmt(r.after.cpu_s - r.before.cpu_s) +
          ",\"server_rss_kib\":" + fmt(static_cast<double>(r.after.rss_kib)) +
@@ -331,10 +342,18 @@ std::string join_frame(const std::string &session, const std::string &id, const 
 }
 
 std::string chunk_frame(const std::string &session, const std::string &sender, uint64_t msg,
-                        uint64_t ns, int size) {
+                        uint64_t ns, int size, bool bare) {
   std::string f;
-  f.reserve(static_cast<std::size_t>(size) + 128);
-  f += R"({"v":1,"type":"response.chunk","session":")";
+  f.reserve(static_cast<std::size_t>(size) + 192);
+  // An id and a ts as reference clients send them (pvpd keeps the id and restamps the ts). The
+  // bare broadcaster forwards frames unchanged, so its frames also get the `seq` pvpd adds:
+  // both servers then hand every receiver the same number of bytes, which matters because the
+  // generator's libwebsockets client parses received frames byte by byte.
+  char id[32];
+  std::snprintf(id, sizeof id, "01BENCH%019" PRIu64, msg);
+  f += R"({"v":1,"id":")";
+  f += id;
+  f += R"(","ts":"2026-01-01T00:00:00.000Z","type":"response.chunk","session":")";
   f += session;
   f += R"(","sender":")";
   f += sender;
@@ -347,7 +366,12 @@ std::string chunk_frame(const std::string &session, const std::string &sender, u
   if (used < static_cast<std::size_t>(size)) {
     f.append(static_cast<std::size_t>(size) - used, 'x');
   }
-  f += "\"}}";
+  f += "\"}";
+  if (bare) {
+    std::snprintf(id, sizeof id, ",\"seq\":%" PRIu64, msg + 1);
+    f += id;
+  }
+  f += "}";
   return f;
 }
 

@@ -214,7 +214,7 @@ void Stream::pump(Group &g) {
       first_send_ns_ = ns;
     }
     last_send_ns_ = ns;
-    pool_.send(*g.sender, chunk_frame(g.session, g.agent, g.next++, ns, o_.size));
+    pool_.send(*g.sender, chunk_frame(g.session, g.agent, g.next++, ns, o_.size, bare()));
     ++r_->sent;
   }
 }
@@ -234,7 +234,7 @@ void Stream::tick() {
       const auto scheduled =
           g.t0_ns + static_cast<uint64_t>(static_cast<double>(g.next) * 1e9 / o_.rate);
       last_send_ns_ = now;
-      pool_.send(*g.sender, chunk_frame(g.session, g.agent, g.next++, scheduled, o_.size));
+      pool_.send(*g.sender, chunk_frame(g.session, g.agent, g.next++, scheduled, o_.size, bare()));
       ++r_->sent;
     }
     more = more || g.next < per_group_;
