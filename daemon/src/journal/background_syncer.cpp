@@ -1,5 +1,6 @@
 #include "journal/background_syncer.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -39,7 +40,10 @@ void BackgroundSyncer::start() {
     return;
   }
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "pvpd-jflush");
+    run();
+  });
 }
 
 void BackgroundSyncer::stop() {

@@ -1,6 +1,7 @@
 #include "journal/journal_writer.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -41,7 +42,10 @@ void JournalWriter::start() {
   if (opts_.fsync == FsyncMode::kBatch) {
     syncer_.start();
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "pvpd-journal");  // top -H, perf, gdb
+    run();
+  });
 }
 
 void JournalWriter::stop() {

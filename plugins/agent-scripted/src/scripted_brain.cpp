@@ -1,5 +1,7 @@
 #include "scripted_brain.h"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <utility>
 
@@ -33,7 +35,10 @@ size_t utf8_len(unsigned char lead) {
 
 ScriptedBrain::ScriptedBrain(std::shared_ptr<const Script> script, Pace pace)
     : script_(std::move(script)), pace_(pace) {
-  worker_ = std::thread([this] { run(); });
+  worker_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "pvpd-agent");  // top -H, perf, gdb
+    run();
+  });
 }
 
 ScriptedBrain::~ScriptedBrain() {

@@ -12,6 +12,7 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
 #include <poll.h>
+#include <pthread.h>
 #include <rapidjson/document.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -248,7 +249,10 @@ std::string BridgeServers::start() {
       Impl *raw = impl.get();
       const BridgeApi *api = api_;
       std::size_t max_body = config_.max_body;
-      impl->socket_thread = std::thread([raw, api, max_body] { raw->socket_loop(api, max_body); });
+      impl->socket_thread = std::thread([raw, api, max_body] {
+        ::pthread_setname_np(::pthread_self(), "pvpd-git-http");
+        raw->socket_loop(api, max_body);
+      });
     }
   } catch (const std::exception &e) {
     impl_ = std::move(impl);

@@ -3,6 +3,7 @@
 
 #include <fnmatch.h>
 #include <git2.h>
+#include <pthread.h>
 #include <rapidjson/document.h>
 
 #include <filesystem>
@@ -149,7 +150,10 @@ pvpd_status GitBridge::start() {
     std::ofstream(tmp) << servers_->http_port() << "\n";
     std::filesystem::rename(tmp, settings_.port_file);
   }
-  worker_ = std::thread([this] { worker_loop(); });
+  worker_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "pvpd-git");  // top -H, perf, gdb
+    worker_loop();
+  });
   pvpd_sub_filter filter{};
   filter.struct_size = sizeof(filter);
   pvpd_sub_id sub = 0;

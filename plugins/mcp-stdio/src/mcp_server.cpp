@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -146,7 +147,10 @@ pvpd_status McpServer::start() {
     host_.error(errno_text("eventfd"));
     return PVPD_E_IO;
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "pvpd-mcp");  // top -H, perf, gdb
+    run();
+  });
   host_.info("MCP listening on unix socket " + path_);
   return PVPD_OK;
 }

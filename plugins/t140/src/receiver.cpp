@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -150,7 +151,10 @@ pvpd_status Receiver::start() {
       return s;
     }
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "pvpd-t140");  // top -H, perf, gdb
+    run();
+  });
   return PVPD_OK;
 }
 

@@ -6,6 +6,8 @@
 // OWNERSHIP: the pool owns its threads and queued jobs.
 #pragma once
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -34,7 +36,10 @@ class WorkerPool {
     // Threads start on first use: an instance that never serves admin or bridge requests
     // costs no threads.
     if (workers_.size() < threads_ && idle_ == 0) {
-      workers_.emplace_back([this] { run(); });
+      workers_.emplace_back([this] {
+        ::pthread_setname_np(::pthread_self(), "pvpd-ws-http");
+        run();
+      });
     }
     cv_.notify_one();
     return true;

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -300,7 +301,10 @@ pvpd_status WsServer::start() {
     std::lock_guard<std::mutex> lock(mu_);
     context_alive_ = true;
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "pvpd-ws");  // top -H, perf, gdb
+    run();
+  });
   for (const std::string &b : bound_) {
     host_.info(std::string("listening on ") + (settings_.tls() ? "wss://" : "ws://") + b);
   }

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -19,6 +21,26 @@ auto has_content(const std::string &content) {
 uint64_t seq_of(const Message &m) {
   auto d = parse(m.data);
   return d.IsObject() && d.HasMember("seq") && d["seq"].IsUint64() ? d["seq"].GetUint64() : 0;
+}
+
+// Operators tell pvpd's threads apart in `top -H`, perf and gdb by name: the core keeps the
+// process name, the journal writer, its flusher (fsync: batch, the default) and the plugin's
+// lws thread are named.
+TEST(WebsocketRouting, DaemonThreadsAreNamed) {
+  WsDaemon d;
+  ASSERT_TRUE(d.started());
+  std::set<std::string> names;
+  const std::string task_dir = "/proc/" + std::to_string(d.process().pid()) + "/task";
+  for (const auto &task : std::filesystem::directory_iterator(task_dir)) {
+    std::ifstream in(task.path() / "comm");
+    std::string name;
+    std::getline(in, name);
+    names.insert(name);
+  }
+  EXPECT_TRUE(names.count("pvpd")) << "the main (core) thread keeps the process name";
+  EXPECT_TRUE(names.count("pvpd-journal"));
+  EXPECT_TRUE(names.count("pvpd-jflush"));
+  EXPECT_TRUE(names.count("pvpd-ws"));
 }
 
 TEST(WebsocketRouting, ThreeClientsShareASessionWithIdenticalBytesAndIncreasingSeq) {
