@@ -420,21 +420,11 @@ void JournalWriter::write_record(Job &job, std::vector<Done> &done, bool defer) 
     return;
   }
   const std::string hash = record_hash(s.last_hash, job.seq, journaled.value());
-  std::string line = format_record(job.seq, s.last_hash, hash, journaled.value());
-  if (defer) {
-    // Chained now, written by flush_inline() with the session's other pending records.
-    if (s.pending.empty()) {
-      inline_dirty_.push_back(&s);
-    }
-    s.pending += line;
-    s.last_hash = hash;
-    s.last_seq = job.seq;
-    s.has_records = true;
-    done.push_back(Done{std::move(job.cb), Status::ok(), &s});
-    return;
-  }
+  const std::string line = format_record(job.seq, s.last_hash, hash, journaled.value());
   bool rollback_failed = false;
-  if (Status st = s.file.append(line, &rollback_failed); !st) {
+  if (defer) {
+    s.pending += line;  // written by flush_inline() with the session's other pending records
+  } else if (Status st = s.file.append(line, &rollback_failed); !st) {
     if (rollback_failed) {
       s.broken = st;
     }
@@ -444,61 +434,67 @@ void JournalWriter::write_record(Job &job, std::vector<Done> &done, bool defer) 
   s.last_hash = hash;
   s.last_seq = job.seq;
   s.has_records = true;
-  switch (opts_.fsync) {
-    case FsyncMode::kAlways: done.push_back(Done{std::move(job.cb), Status::ok(), &s}); return;
-    case FsyncMode::kBatch:
-      mark_committed(s);
-      if (Status st = queue_flush(s); !st) {
-        // Written and chained, so it is kept; only its flush is in doubt.
-        spdlog::error("journal: session {}: {}", s.id, st.message());
-      }
-      done.push_back(Done{std::move(job.cb), Status::ok(), nullptr});
-      return;
-    case FsyncMode::kNone:
-      mark_committed(s);
-      done.push_back(Done{std::move(job.cb), Status::ok(), nullptr});
-      return;
+  if (defer || opts_.fsync == FsyncMode::kAlways) {
+    // Settled later for the whole session: by flush_inline()'s write, or commit()'s fdatasync.
+    done.push_back(Done{std::move(job.cb), Status::ok(), &s});
+    return;
   }
+  mark_committed(s);
+  if (opts_.fsync == FsyncMode::kBatch) {
+    flush_later(s);
+  }
+  done.push_back(Done{std::move(job.cb), Status::ok(), nullptr});
 }
 
-std::vector<std::pair<JournalWriter::Callback, Status>> JournalWriter::flush_inline() {
-  std::vector<std::pair<Callback, Status>> out;
-  if (inline_done_.empty()) {
-    return out;
-  }
-  // One write() per session for everything chained since the last flush; its outcome decides
-  // every pending record of that session (a failed write is rolled back whole, and the chain
-  // with it).
+std::vector<std::pair<JournalWriter::Callback, Status>> JournalWriter::settle(
+    std::vector<Done> &done, const std::function<Status(Session &)> &finish) {
   std::map<Session *, Status> outcome;
-  for (Session *sp : inline_dirty_) {
-    Session &s = *sp;
-    bool rollback_failed = false;
-    Status st = s.file.append(s.pending, &rollback_failed);
-    s.pending.clear();
+  for (Done &d : done) {
+    if (d.waiting_on == nullptr || outcome.count(d.waiting_on) != 0) {
+      continue;
+    }
+    Session &s = *d.waiting_on;
+    Status st = finish(s);
     if (st) {
       mark_committed(s);
-      if (opts_.fsync == FsyncMode::kBatch) {
-        if (Status q = queue_flush(s); !q) {
-          spdlog::error("journal: session {}: {}", s.id, q.message());
-        }
-      }
     } else {
-      if (rollback_failed) {
-        s.broken = st;
-      }
       rollback_to_committed(s, st);
       st = for_sender(s.id, std::move(st));
     }
     outcome.emplace(&s, std::move(st));
   }
-  inline_dirty_.clear();
-  out.reserve(inline_done_.size());
-  for (Done &d : inline_done_) {
+  std::vector<std::pair<Callback, Status>> out;
+  out.reserve(done.size());
+  for (Done &d : done) {
     out.emplace_back(std::move(d.cb),
                      d.waiting_on != nullptr ? outcome[d.waiting_on] : std::move(d.status));
   }
-  inline_done_.clear();
+  done.clear();
   return out;
+}
+
+std::vector<std::pair<JournalWriter::Callback, Status>> JournalWriter::flush_inline() {
+  // One write() per session for everything chained since the last flush (a failed write is
+  // rolled back whole, and the chain with it).
+  return settle(inline_done_, [this](Session &s) {
+    bool rollback_failed = false;
+    Status st = s.file.append(s.pending, &rollback_failed);
+    s.pending.clear();
+    if (!st && rollback_failed) {
+      s.broken = st;
+    }
+    if (st && opts_.fsync == FsyncMode::kBatch) {
+      flush_later(s);
+    }
+    return st;
+  });
+}
+
+void JournalWriter::flush_later(Session &s) {
+  if (Status st = queue_flush(s); !st) {
+    // Written and chained, so it is kept; only its flush is in doubt.
+    spdlog::error("journal: session {}: {}", s.id, st.message());
+  }
 }
 
 void JournalWriter::post_inline_flush() {
@@ -543,30 +539,8 @@ void JournalWriter::commit(std::vector<Done> &done) {
   if (done.empty()) {
     return;
   }
-  // One fdatasync per dirty session file; its outcome decides every waiting record of it.
-  std::map<Session *, Status> outcome;
-  for (Done &d : done) {
-    if (d.waiting_on == nullptr || outcome.count(d.waiting_on) != 0) {
-      continue;
-    }
-    Session &s = *d.waiting_on;
-    Status st = s.file.sync(opts_.flush_fn);
-    if (st) {
-      mark_committed(s);
-    } else {
-      rollback_to_committed(s, st);
-      st = for_sender(s.id, std::move(st));
-    }
-    outcome.emplace(&s, std::move(st));
-  }
-  std::vector<std::pair<Callback, Status>> out;
-  out.reserve(done.size());
-  for (Done &d : done) {
-    out.emplace_back(std::move(d.cb),
-                     d.waiting_on != nullptr ? outcome[d.waiting_on] : std::move(d.status));
-  }
-  done.clear();
-  post_(std::move(out));
+  // kAlways: one fdatasync per session written in this pass.
+  post_(settle(done, [this](Session &s) { return s.file.sync(opts_.flush_fn); }));
 }
 
 void JournalWriter::end_session(const std::string &id) {

@@ -118,7 +118,9 @@ class JournalWriter {
   struct Done {
     Callback cb;
     Status status;
-    Session *waiting_on = nullptr;  // kAlways: the outcome is that session's fdatasync
+    // The outcome is settled per session: its fdatasync (kAlways), or the write of its pending
+    // inline records.
+    Session *waiting_on = nullptr;
   };
 
   void run();
@@ -135,6 +137,14 @@ class JournalWriter {
   // Under write_mu_: writes every session's pending inline records (one write() each) and
   // returns their callbacks, in append order, with the outcome.
   std::vector<std::pair<Callback, Status>> flush_inline();
+  // Settles the records of `done` that wait on their session: `finish` runs once per such
+  // session (its fdatasync, or the write of its pending inline records); on success the session
+  // is committed, on failure rolled back to its last committed record, and the outcome goes to
+  // every record waiting on it. Returns every callback of `done`, in order, and clears it.
+  std::vector<std::pair<Callback, Status>> settle(std::vector<Done> &done,
+                                                  const std::function<Status(Session &)> &finish);
+  // kBatch: queue_flush(), logging a failure (the record stays; only its flush is in doubt).
+  void flush_later(Session &s);
   // Under write_mu_: flush_inline(), callbacks handed to post_.
   void post_inline_flush();
   // Posts the job that flushes the inline records on the core (see append()).
@@ -166,8 +176,7 @@ class JournalWriter {
 
   // Under write_mu_.
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;  // by id
-  std::vector<Session *> inline_dirty_;  // sessions with pending inline records, first-come
-  std::vector<Done> inline_done_;        // their callbacks, in append order
+  std::vector<Done> inline_done_;  // callbacks of the pending inline records, in append order
 
   // Lets a flush job queued on the core outlive the writer safely.
   struct FlushToken {
