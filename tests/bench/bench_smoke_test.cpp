@@ -72,23 +72,9 @@ class BenchSmoke : public ::testing::Test {
 TEST_F(BenchSmoke, PvpdScenarios) {
   TempDir dir;
   auto port_file = dir.path() / "port";
-  auto cfg = dir.write("pvpd.yaml",
-                       "version: 1\n"
-                       "daemon:\n"
-                       "  state_dir: " +
-                           (dir.path() / "state").string() +
-                           "\n"
-                           "  plugin_dirs: [" +
-                           (build_dir() / "lib/pvpd/plugins").string() +
-                           "]\n"
-                           "plugins:\n"
-                           "  - use: websocket\n"
-                           "    id: ws\n"
-                           "    config:\n"
-                           "      listen: [\"127.0.0.1:0\"]\n"
-                           "      max_connections_per_ip: 1000\n"
-                           "      port_file: \"" +
-                           port_file.string() + "\"\n");
+  auto cfg = dir.write(
+      "pvpd.yaml", config_prelude(dir, (build_dir() / "lib/pvpd/plugins").string()) +
+                       websocket_plugin_yaml(port_file, "      max_connections_per_ip: 1000\n"));
   PvpdProcess pvpd(cfg, dir.path());
   ASSERT_TRUE(pvpd.wait_for_log("running: 1 plugin instance(s)")) << pvpd.log();
   const int port = read_port(port_file);
@@ -132,34 +118,21 @@ struct T140Daemon {
   explicit T140Daemon(const std::string &extra = "") {
     auto ws_port_file = dir.path() / "port";
     auto t140_port_file = dir.path() / "t140-port";
-    std::string yaml =
-        "version: 1\n"
-        "daemon:\n"
-        "  state_dir: " +
-        (dir.path() / "state").string() + "\n  plugin_dirs: [" +
-        (build_dir() / "lib/pvpd/plugins").string() +
-        "]\n"
-        "plugins:\n"
-        "  - use: websocket\n"
-        "    id: ws\n"
-        "    config:\n"
-        "      listen: [\"127.0.0.1:0\"]\n"
-        "      port_file: \"" +
-        ws_port_file.string() +
-        "\"\n"
-        "  - use: t140\n"
-        "    id: rtt\n"
-        "    config:\n"
-        "      listeners:\n"
-        "        - name: bench\n"
-        "          port: 0\n"
-        "          port_file: \"" +
-        t140_port_file.string() +
-        "\"\n"
-        "          session: bench-t140\n"
-        "          rate_limit: {per_second: 0, burst: 0}\n"
-        "          sentence_settle: 0s\n" +
-        extra;
+    std::string yaml = config_prelude(dir, (build_dir() / "lib/pvpd/plugins").string()) +
+                       websocket_plugin_yaml(ws_port_file) +
+                       "  - use: t140\n"
+                       "    id: rtt\n"
+                       "    config:\n"
+                       "      listeners:\n"
+                       "        - name: bench\n"
+                       "          port: 0\n"
+                       "          port_file: \"" +
+                       t140_port_file.string() +
+                       "\"\n"
+                       "          session: bench-t140\n"
+                       "          rate_limit: {per_second: 0, burst: 0}\n"
+                       "          sentence_settle: 0s\n" +
+                       extra;
     pvpd = std::make_unique<PvpdProcess>(dir.write("pvpd.yaml", yaml), dir.path());
     if (pvpd->wait_for_log("running: 2 plugin instance(s)")) {
       port = read_port(ws_port_file);

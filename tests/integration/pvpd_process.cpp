@@ -308,19 +308,32 @@ bool LineClient::wait_closed(std::chrono::milliseconds timeout) {
   }
 }
 
+std::string config_prelude(const TempDir &dir, const std::string &plugin_dir,
+                           const std::string &daemon_extra) {
+  return "version: 1\n"
+         "daemon:\n"
+         "  state_dir: " +
+         (dir.path() / "state").string() + "\n  plugin_dirs: [" + plugin_dir + "]\n" +
+         daemon_extra + "plugins:\n";
+}
+
+std::string websocket_plugin_yaml(const std::filesystem::path &port_file,
+                                  const std::string &config_extra) {
+  return "  - use: websocket\n"
+         "    id: ws\n"
+         "    config:\n"
+         "      listen: [\"127.0.0.1:0\"]\n"
+         "      port_file: \"" +
+         port_file.string() + "\"\n" + config_extra;
+}
+
 std::filesystem::path write_echo_config(const TempDir &dir, const std::string &plugin_dir,
                                         const std::string &daemon_extra) {
-  return dir.write("pvpd.yaml",
-                   "version: 1\n"
-                   "daemon:\n"
-                   "  state_dir: " +
-                       (dir.path() / "state").string() + "\n" + "  plugin_dirs: [" + plugin_dir +
-                       "]\n" + daemon_extra +
-                       "plugins:\n"
-                       "  - use: echo-transport\n"
-                       "    id: echo\n"
-                       "    config: {listen: \"127.0.0.1:0\", port_file: \"" +
-                       (dir.path() / "port").string() + "\"}\n");
+  return dir.write("pvpd.yaml", config_prelude(dir, plugin_dir, daemon_extra) +
+                                    "  - use: echo-transport\n"
+                                    "    id: echo\n"
+                                    "    config: {listen: \"127.0.0.1:0\", port_file: \"" +
+                                    (dir.path() / "port").string() + "\"}\n");
 }
 
 int read_echo_port(const TempDir &dir) {

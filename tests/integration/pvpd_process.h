@@ -98,6 +98,16 @@ class LineClient {
   std::string buffer_;
 };
 
+// The start of a test config: `version: 1`, a daemon section with <dir>/state as state dir,
+// `plugin_dir` and `daemon_extra` (YAML lines indented by 2 spaces), then `plugins:`. Callers
+// append plugin list items.
+std::string config_prelude(const TempDir &dir, const std::string &plugin_dir,
+                           const std::string &daemon_extra = "");
+// A plugin list item for the websocket plugin (id ws) listening on 127.0.0.1 port 0 and
+// writing its port to `port_file`; `config_extra` lines (indented by 6 spaces) join its config.
+std::string websocket_plugin_yaml(const std::filesystem::path &port_file,
+                                  const std::string &config_extra = "");
+
 // Writes <dir>/pvpd.yaml running the in-tree echo transport (plugin dir `plugin_dir`) on an
 // ephemeral port reported in <dir>/port, with `daemon_extra` (indented YAML lines) added to
 // the daemon section. Returns the config path.

@@ -33,15 +33,7 @@ bool make_stale_socket(const fs::path &path) {
 
 std::string config_for(const TempDir &dir, const std::string &listen_extra,
                        const fs::path &port_file) {
-  return "version: 1\n"
-         "daemon:\n"
-         "  state_dir: " +
-         (dir.path() / "state").string() +
-         "\n"
-         "  plugin_dirs: [" +
-         (build_dir() / "lib/pvpd/plugins").string() +
-         "]\n"
-         "plugins:\n"
+  return config_prelude(dir, (build_dir() / "lib/pvpd/plugins").string()) +
          "  - use: websocket\n"
          "    id: ws\n"
          "    config:\n"

@@ -11,21 +11,9 @@ WsDaemon::WsDaemon(const std::string &plugin_config) : WsDaemon(plugin_config, "
 WsDaemon::WsDaemon(const std::string &plugin_config, const std::string &extra_plugins,
                    int instances, const std::string &daemon_yaml) {
   auto port_file = dir_.path() / "port";
-  auto cfg = dir_.write("pvpd.yaml",
-                        "version: 1\n"
-                        "daemon:\n" +
-                            daemon_yaml + "  state_dir: " + (dir_.path() / "state").string() +
-                            "\n"
-                            "  plugin_dirs: [" +
-                            (build_dir() / "lib/pvpd/plugins").string() +
-                            "]\n"
-                            "plugins:\n"
-                            "  - use: websocket\n"
-                            "    id: ws\n"
-                            "    config:\n"
-                            "      listen: [\"127.0.0.1:0\"]\n"
-                            "      port_file: \"" +
-                            port_file.string() + "\"\n" + plugin_config + extra_plugins);
+  auto cfg = dir_.write(
+      "pvpd.yaml", config_prelude(dir_, (build_dir() / "lib/pvpd/plugins").string(), daemon_yaml) +
+                       websocket_plugin_yaml(port_file, plugin_config) + extra_plugins);
   pvpd_ = std::make_unique<PvpdProcess>(cfg, dir_.path());
   if (!pvpd_->wait_for_log("running: " + std::to_string(instances) + " plugin instance(s)")) {
     return;
