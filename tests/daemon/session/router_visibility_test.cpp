@@ -26,6 +26,34 @@ class RouterVisibilityTest : public ::testing::Test {
     h_.send(c, H::join("s1", id, "human", roles));
     return h_.types(c);
   }
+  // Context key `k` (content `base`, message id c0), then fork "f" from c0 with the agent, then
+  // `k` changed on both lines: by alice on main, by the agent on the fork. Returns the fork id.
+  std::string fork_with_conflict(const std::string &base, const std::string &on_main,
+                                 const std::string &on_fork) {
+    h_.send(alice_, H::frame("context.add", "s1", "alice",
+                             R"({"key":"k","content_type":"text","content":")" + base + "\"}",
+                             R"(,"id":"c0")"));
+    h_.send(
+        alice_,
+        H::frame(
+            "fork.create", "s1", "alice",
+            R"({"name":"f","from_point":"c0","reason":"r","participants":["agent"],"copy_context":true})"));
+    std::string fork_id = h_.take(alice_).back().str("fork_id");
+    h_.send(alice_, H::frame("context.update", "s1", "alice",
+                             R"({"key":"k","new_content":")" + on_main + R"(","reason":"r"})"));
+    h_.send(agent_, H::frame("context.update", "s1", "agent",
+                             R"({"key":"k","new_content":")" + on_fork + R"(","reason":"r"})",
+                             R"(,"fork":")" + fork_id + R"(")"));
+    return fork_id;
+  }
+  // alice proposes merging `fork_id` into main; returns what alice received.
+  std::vector<Frame> propose_merge(const std::string &fork_id, const std::string &strategy) {
+    h_.send(alice_,
+            H::frame("merge.propose", "s1", "alice",
+                     R"({"source_fork":")" + fork_id + R"(","target_fork":"main","strategy":")" +
+                         strategy + R"(","summary":"s"})"));
+    return h_.take(alice_);
+  }
   static bool contains(const std::vector<std::string> &v, const std::string &t) {
     return std::find(v.begin(), v.end(), t) != v.end();
   }
@@ -237,24 +265,9 @@ TEST_F(RouterVisibilityTest, ForksCanBeDisabled) {
 }
 
 TEST_F(RouterVisibilityTest, MergeListsConflictsChangedOnBothSides) {
-  h_.send(alice_, H::frame("context.add", "s1", "alice",
-                           R"({"key":"k","content_type":"text","content":"0"})", R"(,"id":"c0")"));
-  h_.send(
-      alice_,
-      H::frame(
-          "fork.create", "s1", "alice",
-          R"({"name":"f","from_point":"c0","reason":"r","participants":["agent"],"copy_context":true})"));
-  std::string fork_id = h_.take(alice_).back().str("fork_id");
-  h_.send(alice_, H::frame("context.update", "s1", "alice",
-                           R"({"key":"k","new_content":"main","reason":"r"})"));
-  h_.send(agent_, H::frame("context.update", "s1", "agent",
-                           R"({"key":"k","new_content":"fork","reason":"r"})",
-                           R"(,"fork":")" + fork_id + R"(")"));
+  const std::string fork_id = fork_with_conflict("0", "main", "fork");
   h_.clear_all();
-  h_.send(alice_, H::frame("merge.propose", "s1", "alice",
-                           R"({"source_fork":")" + fork_id +
-                               R"(","target_fork":"main","strategy":"manual","summary":"s"})"));
-  auto got = h_.take(alice_);
+  auto got = propose_merge(fork_id, "manual");
   ASSERT_EQ(got.size(), 1u);
   ASSERT_TRUE(got[0].payload()["conflicts"].IsArray());
   ASSERT_EQ(got[0].payload()["conflicts"].Size(), 1u);
@@ -285,27 +298,11 @@ class RouterMergeTest
 
 TEST_P(RouterMergeTest, StrategyDecidesTheTargetsContent) {
   const auto &[strategy, resolution, expected] = GetParam();
-  h_.send(alice_,
-          H::frame("context.add", "s1", "alice",
-                   R"({"key":"k","content_type":"text","content":"a\nb"})", R"(,"id":"c0")"));
-  h_.send(
-      alice_,
-      H::frame(
-          "fork.create", "s1", "alice",
-          R"({"name":"f","from_point":"c0","reason":"r","participants":["agent"],"copy_context":true})"));
-  std::string fork_id = h_.take(alice_).back().str("fork_id");
-  const std::string on_fork = R"(,"fork":")" + fork_id + R"(")";
-  h_.send(alice_, H::frame("context.update", "s1", "alice",
-                           R"({"key":"k","new_content":"a\nmain","reason":"r"})"));
-  h_.send(agent_, H::frame("context.update", "s1", "agent",
-                           R"({"key":"k","new_content":"a\nfork","reason":"r"})", on_fork));
+  const std::string fork_id = fork_with_conflict(R"(a\nb)", R"(a\nmain)", R"(a\nfork)");
   h_.send(agent_, H::frame("context.add", "s1", "agent",
-                           R"({"key":"notes","content_type":"text","content":"new"})", on_fork));
-  h_.send(alice_,
-          H::frame("merge.propose", "s1", "alice",
-                   R"({"source_fork":")" + fork_id + R"(","target_fork":"main","strategy":")" +
-                       strategy + R"(","summary":"s"})"));
-  std::string merge_id = h_.take(alice_).back().doc["id"].GetString();
+                           R"({"key":"notes","content_type":"text","content":"new"})",
+                           R"(,"fork":")" + fork_id + R"(")"));
+  std::string merge_id = propose_merge(fork_id, strategy).back().doc["id"].GetString();
   h_.clear_all();
   std::string extra;
   if (!resolution.empty()) {
@@ -347,23 +344,8 @@ INSTANTIATE_TEST_SUITE_P(Strategies, RouterMergeTest,
                                            std::make_tuple("manual", "custom", "hand merged")));
 
 TEST_F(RouterVisibilityTest, ManualMergeMustResolveEveryConflict) {
-  h_.send(alice_, H::frame("context.add", "s1", "alice",
-                           R"({"key":"k","content_type":"text","content":"0"})", R"(,"id":"c0")"));
-  h_.send(
-      alice_,
-      H::frame(
-          "fork.create", "s1", "alice",
-          R"({"name":"f","from_point":"c0","reason":"r","participants":["agent"],"copy_context":true})"));
-  std::string fork_id = h_.take(alice_).back().str("fork_id");
-  h_.send(alice_, H::frame("context.update", "s1", "alice",
-                           R"({"key":"k","new_content":"main","reason":"r"})"));
-  h_.send(agent_, H::frame("context.update", "s1", "agent",
-                           R"({"key":"k","new_content":"fork","reason":"r"})",
-                           R"(,"fork":")" + fork_id + R"(")"));
-  h_.send(alice_, H::frame("merge.propose", "s1", "alice",
-                           R"({"source_fork":")" + fork_id +
-                               R"(","target_fork":"main","strategy":"manual","summary":"s"})"));
-  std::string merge_id = h_.take(alice_).back().doc["id"].GetString();
+  const std::string fork_id = fork_with_conflict("0", "main", "fork");
+  std::string merge_id = propose_merge(fork_id, "manual").back().doc["id"].GetString();
   h_.send(
       alice_,
       H::frame(
