@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
+#include <optional>
 
 #include <csignal>
 #include <cstdio>
@@ -66,20 +67,35 @@ Status append_one(asio::io_context &io, JournalStore &store, const std::string &
   return got;
 }
 
-class DiskFull : public ::testing::TestWithParam<FsyncMode> {};
+class DiskFull : public ::testing::TestWithParam<FsyncMode> {
+ protected:
+  // For the forked child: the journal options of the mode under test, with SIGXFSZ ignored
+  // (without that, exceeding RLIMIT_FSIZE kills the process instead of failing the write).
+  JournalOptions child_options() const {
+    std::signal(SIGXFSZ, SIG_IGN);
+    JournalOptions o;
+    o.dir = (tmp_.path() / "journal").string();
+    o.fsync = GetParam();
+    o.batch_interval_ms = 1;
+    return o;
+  }
+  // Lowers RLIMIT_FSIZE to `bytes`; returns the limit to restore, or nullopt on failure.
+  static std::optional<rlimit> limit_file_size(uint64_t bytes) {
+    rlimit lim{};
+    ::getrlimit(RLIMIT_FSIZE, &lim);
+    const rlimit small{static_cast<rlim_t>(bytes), lim.rlim_max};
+    if (::setrlimit(RLIMIT_FSIZE, &small) != 0) {
+      return std::nullopt;
+    }
+    return lim;
+  }
+  TempDir tmp_;
+};
 
 TEST_P(DiskFull, ErrorsWithoutCorruptionAndRecoversWhenSpaceReturns) {
-  TempDir tmp;
-  const FsyncMode mode = GetParam();
   const int rc = run_in_child([&]() -> int {
-    // Without this, exceeding RLIMIT_FSIZE kills the process instead of failing the write.
-    std::signal(SIGXFSZ, SIG_IGN);
     asio::io_context io;
-    JournalOptions o;
-    o.dir = (tmp.path() / "journal").string();
-    o.fsync = mode;
-    o.batch_interval_ms = 1;
-    JournalStore store(io, o);
+    JournalStore store(io, child_options());
     CHILD_CHECK(store.start().is_ok(), "start");
     for (uint64_t seq = 1; seq <= 3; ++seq) {
       Status st = append_one(io, store, "s", seq, "before");
@@ -88,10 +104,8 @@ TEST_P(DiskFull, ErrorsWithoutCorruptionAndRecoversWhenSpaceReturns) {
     const auto path = store.path_for("s");
     const uint64_t size = std::filesystem::file_size(path);
     // Room for part of one more record only: the next append writes a partial line first.
-    rlimit lim{};
-    ::getrlimit(RLIMIT_FSIZE, &lim);
-    const rlimit small{static_cast<rlim_t>(size + 100), lim.rlim_max};
-    CHILD_CHECK(::setrlimit(RLIMIT_FSIZE, &small) == 0, "setrlimit");
+    const auto lim = limit_file_size(size + 100);
+    CHILD_CHECK(lim.has_value(), "setrlimit");
     const std::string big(400, 'x');
     uint64_t seq = 4;
     for (int i = 0; i < 3; ++i, ++seq) {
@@ -104,7 +118,7 @@ TEST_P(DiskFull, ErrorsWithoutCorruptionAndRecoversWhenSpaceReturns) {
     VerifyReport rep = verify_journal(path);
     CHILD_CHECK(rep.ok && !rep.torn_tail && rep.records == 3, "%s", rep.problem.c_str());
     // Space returns: the same session continues, chain intact.
-    CHILD_CHECK(::setrlimit(RLIMIT_FSIZE, &lim) == 0, "setrlimit restore");
+    CHILD_CHECK(::setrlimit(RLIMIT_FSIZE, &*lim) == 0, "setrlimit restore");
     Status st = append_one(io, store, "s", seq, big);
     CHILD_CHECK(st.is_ok(), "after space returns: %s", st.message().c_str());
     rep = verify_journal(path);
@@ -119,24 +133,16 @@ TEST_P(DiskFull, ErrorsWithoutCorruptionAndRecoversWhenSpaceReturns) {
 // every record of it fails (none was delivered), the file keeps only what was acknowledged,
 // and the chain continues from there once space returns.
 TEST_P(DiskFull, BurstThatDoesNotFitFailsWholeAndTheChainContinues) {
-  TempDir tmp;
   const FsyncMode mode = GetParam();
   const int rc = run_in_child([&]() -> int {
-    std::signal(SIGXFSZ, SIG_IGN);
     asio::io_context io;
-    JournalOptions o;
-    o.dir = (tmp.path() / "journal").string();
-    o.fsync = mode;
-    o.batch_interval_ms = 1;
-    JournalStore store(io, o);
+    JournalStore store(io, child_options());
     CHILD_CHECK(store.start().is_ok(), "start");
     CHILD_CHECK(append_one(io, store, "s", 1, "before").is_ok(), "first");
     const auto path = store.path_for("s");
     const uint64_t size = std::filesystem::file_size(path);
-    rlimit lim{};
-    ::getrlimit(RLIMIT_FSIZE, &lim);
-    const rlimit small{static_cast<rlim_t>(size + 500), lim.rlim_max};
-    CHILD_CHECK(::setrlimit(RLIMIT_FSIZE, &small) == 0, "setrlimit");
+    const auto lim = limit_file_size(size + 500);
+    CHILD_CHECK(lim.has_value(), "setrlimit");
     // Three records of ~300 bytes queued before the core runs: together they exceed the limit.
     std::vector<Status> got(3);
     int called = 0;
@@ -167,7 +173,7 @@ TEST_P(DiskFull, BurstThatDoesNotFitFailsWholeAndTheChainContinues) {
     CHILD_CHECK(kept == acknowledged, "file holds %llu records, %llu acknowledged",
                 static_cast<unsigned long long>(kept),
                 static_cast<unsigned long long>(acknowledged));
-    CHILD_CHECK(::setrlimit(RLIMIT_FSIZE, &lim) == 0, "setrlimit restore");
+    CHILD_CHECK(::setrlimit(RLIMIT_FSIZE, &*lim) == 0, "setrlimit restore");
     CHILD_CHECK(append_one(io, store, "s", 5, "after").is_ok(), "after space returns");
     rep = verify_journal(path);
     CHILD_CHECK(rep.ok && rep.records == kept + 1, "%s (records %llu)", rep.problem.c_str(),
